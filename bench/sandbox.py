@@ -1,0 +1,179 @@
+"""Sandbox benchmark: bulk seeding and requests per second over loopback.
+
+    python bench/sandbox.py [--requests N] [--concurrency C]
+
+Starts `calsync sandbox` in its own process (so the client does not share its GIL),
+then prints one table. Targets (issue 3): bulk seed of 10,000 events + 10,000 activities
+under 10 s; at least 1,000 simple requests per second. The floor row is a bare uvicorn
+app answering a constant JSON body, measured in the same run with the same client, so the
+sandbox's own cost shows as a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOOR_APP = """
+import sys
+import uvicorn
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+async def ok(request):
+    return JSONResponse({"items": []})
+
+app = Starlette(routes=[Route("/{path:path}", ok, methods=["GET", "POST"])])
+print("ready", flush=True)
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="error", access_log=False)
+"""
+
+
+def start(cmd: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT
+    )
+
+
+def wait_ready(url: str) -> None:
+    for _ in range(200):
+        try:
+            httpx.get(url + "/", timeout=0.5)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise SystemExit(f"server at {url} did not start")
+
+
+async def hammer(url: str, n: int, concurrency: int, make) -> float:
+    """Requests per second for n requests made by `make(client, i)` with `concurrency` workers."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+        counter = iter(range(n))
+
+        async def worker():
+            for i in counter:
+                answer = await make(client, i)
+                if answer.status_code >= 400:
+                    raise SystemExit(
+                        f"{answer.request.url.path}: {answer.status_code} {answer.text[:200]}"
+                    )
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return n / (time.perf_counter() - started)
+
+
+def google_token(url: str) -> str:
+    from tests.conftest import google_oauth_tokens
+
+    return google_oauth_tokens(url)["access_token"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+
+    port, floor_port = 18765, 18766
+    sandbox = start([sys.executable, "-m", "tui.cli", "sandbox", "--empty", "--port", str(port)])
+    floor = start([sys.executable, "-c", FLOOR_APP, str(floor_port)])
+    url, floor_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{floor_port}"
+    rows = []
+    try:
+        wait_ready(url)
+        wait_ready(floor_url)
+        started = time.perf_counter()
+        seeded = httpx.post(
+            url + "/_sandbox/seed",
+            json={"seed": 1, "events": 10_000, "activities": 10_000, "persons": 1_000},
+            timeout=120,
+        )
+        seed_seconds = time.perf_counter() - started
+        assert seeded.status_code == 200, seeded.text
+        rows.append(
+            (
+                "bulk seed 10,000 events + 10,000 activities",
+                f"{seed_seconds:.2f} s",
+                "< 10 s",
+                seed_seconds < 10,
+            )
+        )
+
+        n, c = args.requests, args.concurrency
+        floor_rps = asyncio.run(hammer(floor_url, n, c, lambda cl, i: cl.get("/x")))
+        rows.append(
+            ("floor: bare uvicorn constant JSON", f"{floor_rps:,.0f} req/s", "(reference)", None)
+        )
+
+        gauth = {"Authorization": "Bearer " + google_token(url)}
+        api_token = httpx.get(url + "/_sandbox/pipedrive/credentials").json()["api_token"]
+        pauth = {"x-api-token": api_token}
+
+        def events_list(cl, i):
+            return cl.get(
+                "/calendar/v3/calendars/primary/events", params={"maxResults": 10}, headers=gauth
+            )
+
+        def events_insert(cl, i):
+            body = {
+                "summary": f"Bench {i}",
+                "start": {"dateTime": "2026-12-01T10:00:00Z"},
+                "end": {"dateTime": "2026-12-01T11:00:00Z"},
+            }
+            return cl.post("/calendar/v3/calendars/primary/events", json=body, headers=gauth)
+
+        def activity_create(cl, i):
+            body = {
+                "subject": f"Bench {i}",
+                "type": "call",
+                "due_date": "2026-12-01",
+                "due_time": "10:00",
+            }
+            return cl.post("/api/v2/activities", json=body, headers=pauth)
+
+        for name, make in (
+            ("events.list (maxResults 10)", events_list),
+            ("events.insert", events_insert),
+            ("activities create", activity_create),
+        ):
+            rps = asyncio.run(hammer(url, n, c, make))
+            rows.append(
+                (
+                    name,
+                    f"{rps:,.0f} req/s ({rps / floor_rps:.0%} of floor)",
+                    ">= 1,000 req/s",
+                    rps >= 1000,
+                )
+            )
+    finally:
+        for proc in (sandbox, floor):
+            proc.terminate()
+            proc.wait(10)
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'scenario':<{width}}  {'measured':<32}  {'target':<16}  ok")
+    print("-" * (width + 58))
+    for name, measured, target, ok in rows:
+        mark = "" if ok is None else ("yes" if ok else "NO")
+        print(f"{name:<{width}}  {measured:<32}  {target:<16}  {mark}")
+    print(
+        f"\n{args.requests} requests per scenario, {args.concurrency} concurrent connections, "
+        f"{os.cpu_count()} cores; client and servers in separate processes on loopback."
+    )
+
+
+if __name__ == "__main__":
+    main()

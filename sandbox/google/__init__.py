@@ -1,0 +1,1 @@
+"""Fake Google Calendar v3: state, routes, batch endpoint, seeding."""

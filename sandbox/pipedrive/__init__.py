@@ -1,0 +1,1 @@
+"""The fake Pipedrive: API v1/v2, its OAuth server, rate limits, seeding."""

@@ -1,0 +1,1 @@
+"""calsync's sync engine: models, mapping, planner, store and (on top of them) the API clients and runner."""

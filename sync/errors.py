@@ -1,0 +1,37 @@
+"""User-facing errors: each renders as one clear line and carries the process exit code."""
+
+from __future__ import annotations
+
+
+class CalsyncError(Exception):
+    """An error a user can cause or fix; `str(err)` is the one line shown on stderr."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        # Keep the message to a single line whatever the caller passed in.
+        super().__init__(" ".join(message.split()))
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class UsageError(CalsyncError):
+    """A bad flag or option value (exit 2)."""
+
+    exit_code = 2
+
+
+class StoreError(CalsyncError):
+    """The store is corrupt, locked by another process, or written by a newer calsync."""
+
+
+class AuthError(CalsyncError):
+    """A token was revoked or expired for good: the account needs a reconnect."""
+
+
+class ServiceUnavailable(CalsyncError):
+    """Google or Pipedrive could not be reached or kept failing after retries."""
+
+
+class NotFound(CalsyncError):
+    """An unknown calendar, activity type or account."""

@@ -1,0 +1,272 @@
+"""Google Calendar v3 over httpx: calendar list, incremental event lists with sync tokens,
+writes with client-chosen ids, and batched writes (multipart/mixed)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
+import httpx
+
+from .errors import NotFound
+from .http import ApiError, Http, google_reason
+
+CALENDAR_PATH = "/calendar/v3"
+BATCH_PATH = "/batch/calendar/v3"
+MAX_RESULTS = 2500
+BATCH_SIZE = 100  # Google allows 1000 calls a batch; smaller batches retry cheaper
+RETRY_PART = {429, 500, 502, 503, 504}
+
+
+class SyncTokenExpired(Exception):
+    """Google answered 410 fullSyncRequired: list everything again."""
+
+
+@dataclass(frozen=True)
+class EventPage:
+    items: list[dict]
+    next_sync_token: str | None
+
+
+@dataclass(frozen=True)
+class BatchOp:
+    """One write inside a batch: method, path under the calendar API, JSON body, headers."""
+
+    method: str
+    path: str
+    body: dict | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    status: int
+    body: dict
+
+    @property
+    def reason(self) -> str:
+        return google_reason(self.body)
+
+
+def _ts(when: datetime) -> str:
+    return when.isoformat().replace("+00:00", "Z")
+
+
+def _cal(calendar_id: str) -> str:
+    return f"{CALENDAR_PATH}/calendars/{quote(calendar_id, safe='')}"
+
+
+class GoogleCalendar:
+    def __init__(self, http: Http) -> None:
+        self.http = http
+
+    async def calendars(self) -> list[dict]:
+        items: list[dict] = []
+        token = None
+        while True:
+            params = {"maxResults": 250, **({"pageToken": token} if token else {})}
+            page = await self.http.json(
+                "GET", f"{CALENDAR_PATH}/users/me/calendarList", params=params
+            )
+            items.extend(page.get("items", []))
+            token = page.get("nextPageToken")
+            if not token:
+                return items
+
+    async def calendar(self, calendar_id: str) -> dict:
+        try:
+            return await self.http.json(
+                "GET", f"{CALENDAR_PATH}/users/me/calendarList/{quote(calendar_id, safe='')}"
+            )
+        except ApiError as exc:
+            if exc.status == 404:
+                raise NotFound(
+                    f"unknown calendar {calendar_id!r}: see `calsync options` for the list"
+                ) from None
+            raise
+
+    async def list_events(
+        self,
+        calendar_id: str,
+        *,
+        sync_token: str | None = None,
+        time_min: datetime | None = None,
+        time_max: datetime | None = None,
+    ) -> EventPage:
+        """Every page of a listing (instances of series expanded). With a sync token: only what
+        changed since, tombstones included; SyncTokenExpired on 410."""
+        params: dict[str, str | int] = {"singleEvents": "true", "maxResults": MAX_RESULTS}
+        if sync_token:
+            params["syncToken"] = sync_token
+        else:
+            if time_min:
+                params["timeMin"] = _ts(time_min)
+            if time_max:
+                params["timeMax"] = _ts(time_max)
+        items: list[dict] = []
+        while True:
+            response = await self.http.send("GET", f"{_cal(calendar_id)}/events", params=params)
+            if response.status_code == 410:
+                raise SyncTokenExpired()
+            if response.status_code == 404:
+                raise NotFound(f"calendar {calendar_id!r} is gone or not shared with this account")
+            if response.status_code != 200:
+                raise ApiError("google", response)
+            page = response.json()
+            items.extend(page.get("items", []))
+            if page.get("nextPageToken"):
+                params["pageToken"] = page["nextPageToken"]
+                continue
+            return EventPage(items, page.get("nextSyncToken"))
+
+    async def get_event(self, calendar_id: str, event_id: str) -> dict | None:
+        response = await self.http.send(
+            "GET", f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}"
+        )
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise ApiError("google", response)
+        return response.json()
+
+    async def insert_event(self, calendar_id: str, body: dict) -> dict:
+        """Insert with the client-chosen id in `body`; an existing id (a retry) returns the event."""
+        response = await self.http.send("POST", f"{_cal(calendar_id)}/events", json=body)
+        if response.status_code == 409 and body.get("id"):
+            existing = await self.get_event(calendar_id, body["id"])
+            if existing is not None:
+                return existing
+        if response.status_code != 200:
+            raise ApiError("google", response)
+        return response.json()
+
+    async def patch_event(self, calendar_id: str, event_id: str, body: dict) -> dict:
+        return await self.http.json(
+            "PATCH", f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}", json=body
+        )
+
+    async def delete_event(self, calendar_id: str, event_id: str) -> bool:
+        """Delete; an event already gone (404/410) counts as deleted."""
+        response = await self.http.send(
+            "DELETE", f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}"
+        )
+        if response.status_code in (200, 204, 404, 410):
+            return response.status_code in (200, 204)
+        raise ApiError("google", response)
+
+    # -- batch -------------------------------------------------------------------------
+
+    @staticmethod
+    def op_insert(calendar_id: str, body: dict) -> BatchOp:
+        return BatchOp("POST", f"{_cal(calendar_id)}/events", body)
+
+    @staticmethod
+    def op_patch(calendar_id: str, event_id: str, body: dict) -> BatchOp:
+        return BatchOp("PATCH", f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}", body)
+
+    @staticmethod
+    def op_delete(calendar_id: str, event_id: str) -> BatchOp:
+        return BatchOp("DELETE", f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}")
+
+    async def batch(self, ops: Sequence[BatchOp], *, size: int = BATCH_SIZE) -> list[BatchResult]:
+        """Run writes in batches; parts answered with a rate limit or server error are sent
+        again (in a later batch) until they get a real answer."""
+        results: list[BatchResult | None] = [None] * len(ops)
+        pending = list(range(len(ops)))
+        rounds = 0
+        while pending:
+            rounds += 1
+            retry: list[int] = []
+            for start in range(0, len(pending), size):
+                chunk = pending[start : start + size]
+                answers = await self._send_batch([ops[i] for i in chunk])
+                for i, answer in zip(chunk, answers, strict=True):
+                    transient = answer.status in RETRY_PART or (
+                        answer.status == 403
+                        and answer.reason in ("rateLimitExceeded", "userRateLimitExceeded")
+                    )
+                    if transient and rounds < self.http.attempts:
+                        retry.append(i)
+                    else:
+                        results[i] = answer
+            if retry:
+                from .http import sleep
+
+                await sleep(min(0.2 * 2**rounds, 10.0))
+            pending = retry
+        return [r for r in results if r is not None]
+
+    async def _send_batch(self, ops: Sequence[BatchOp]) -> list[BatchResult]:
+        boundary = "batch_" + secrets.token_hex(12)
+        body = encode_batch(ops, boundary)
+        response = await self.http.send(
+            "POST",
+            BATCH_PATH,
+            content=body,
+            headers={"Content-Type": f"multipart/mixed; boundary={boundary}"},
+        )
+        if response.status_code != 200:
+            raise ApiError("google", response)
+        answers = decode_batch(response)
+        if len(answers) != len(ops):
+            raise ApiError("google", response)
+        return answers
+
+
+def encode_batch(ops: Sequence[BatchOp], boundary: str) -> bytes:
+    parts = []
+    for n, op in enumerate(ops):
+        lines = [f"{op.method} {op.path} HTTP/1.1"]
+        lines += [f"{k}: {v}" for k, v in op.headers]
+        payload = ""
+        if op.body is not None:
+            lines.append("Content-Type: application/json")
+            payload = json.dumps(op.body)
+        inner = "\r\n".join(lines) + "\r\n\r\n" + payload
+        parts.append(
+            f"--{boundary}\r\nContent-Type: application/http\r\nContent-ID: <item{n}>\r\n\r\n{inner}\r\n"
+        )
+    return ("".join(parts) + f"--{boundary}--\r\n").encode()
+
+
+def decode_batch(response: httpx.Response) -> list[BatchResult]:
+    """Split a multipart/mixed batch answer into results, in Content-ID order."""
+    ctype = response.headers.get("content-type", "")
+    boundary = next(
+        (
+            p.split("=", 1)[1].strip('"')
+            for p in ctype.split(";")
+            if p.strip().startswith("boundary=")
+        ),
+        None,
+    )
+    if not boundary:
+        raise ApiError("google", response)
+    text = response.content.decode()
+    found: dict[int, BatchResult] = {}
+    order: list[BatchResult] = []
+    for chunk in text.split(f"--{boundary}"):
+        chunk = chunk.strip("\r\n")
+        if not chunk or chunk == "--":
+            continue
+        outer, _, inner = chunk.partition("\r\n\r\n")
+        head, _, payload = inner.partition("\r\n\r\n")
+        status = int(head.split("\r\n", 1)[0].split()[1])
+        try:
+            body = json.loads(payload) if payload.strip() else {}
+        except ValueError:
+            body = {}
+        result = BatchResult(status, body)
+        order.append(result)
+        for line in outer.split("\r\n"):
+            if line.lower().startswith("content-id:") and "item" in line:
+                digits = line.rsplit("item", 1)[1].strip(" <>")
+                if digits.isdigit():
+                    found[int(digits)] = result
+    if len(found) == len(order):
+        return [found[k] for k in sorted(found)]
+    return order

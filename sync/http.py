@@ -1,0 +1,225 @@
+"""HTTP with retries: backoff through stamina, Retry-After honoured, one token refresh on 401.
+
+Every attempt is counted (`requests`), so a run can report what it cost. Errors that a
+retry cannot heal become the user-facing errors of `sync.errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import httpx
+import stamina
+
+from .errors import AuthError, CalsyncError, ServiceUnavailable
+
+log = logging.getLogger("calsync.http")
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+GOOGLE_RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+MAX_RETRY_AFTER = 120.0
+
+
+class RetryableStatus(Exception):
+    """A response worth another try (rate limits, server errors)."""
+
+    def __init__(self, response: httpx.Response, wait: float | None) -> None:
+        super().__init__(f"{response.status_code} from {response.request.url.path}")
+        self.response = response
+        self.wait = wait
+
+
+class ApiError(CalsyncError):
+    """An answer the service meant (4xx): status and body kept for the caller to decide."""
+
+    def __init__(self, service: str, response: httpx.Response) -> None:
+        self.status = response.status_code
+        self.response = response
+        try:
+            self.body = response.json()
+        except ValueError:
+            self.body = {}
+        self.reason = google_reason(self.body) if service == "google" else ""
+        detail = _message(self.body) or response.reason_phrase
+        super().__init__(
+            f"{service} answered {self.status} to {response.request.method} "
+            f"{response.request.url.path}: {detail}"
+        )
+
+
+def google_reason(body: object) -> str:
+    try:
+        return body["error"]["errors"][0]["reason"]  # type: ignore[index]
+    except (KeyError, IndexError, TypeError):
+        return ""
+
+
+def _message(body: object) -> str:
+    if not isinstance(body, dict):
+        return ""
+    err = body.get("error")
+    if isinstance(err, dict):
+        return str(err.get("message", ""))
+    return str(err or body.get("message", ""))
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds from a Retry-After header (delta or HTTP date), capped."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+class AmbiguousWrite(Exception):
+    """A non-idempotent write whose answer was lost: it may or may not have happened."""
+
+
+def _should_retry_unsent(exc: Exception) -> bool | float:
+    """For non-idempotent writes: retry only what surely never reached the service."""
+    if isinstance(exc, RetryableStatus):
+        return exc.wait if exc.wait is not None else True
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+
+
+def _should_retry(exc: Exception) -> bool | float:
+    """stamina's hook: retry transport errors and retryable statuses, waiting as told."""
+    if isinstance(exc, RetryableStatus):
+        return exc.wait if exc.wait is not None else True
+    return isinstance(exc, httpx.TransportError)
+
+
+class Http:
+    """One service's HTTP: an httpx client plus retries, counting and auth refresh."""
+
+    def __init__(
+        self,
+        service: str,
+        client: httpx.AsyncClient,
+        *,
+        auth_headers: Callable[[], Awaitable[dict[str, str]]],
+        refresh: Callable[[], Awaitable[None]] | None = None,
+        attempts: int = 8,
+        timeout: float = 120.0,
+        wait_initial: float = 0.2,
+        wait_max: float = 10.0,
+    ) -> None:
+        self.service = service
+        self.client = client
+        self.auth_headers = auth_headers
+        self.refresh = refresh
+        self.attempts = attempts
+        self.timeout = timeout
+        self.wait_initial = wait_initial
+        self.wait_max = wait_max
+        self.requests = 0
+        self.retries = 0
+        # Hooks: `before` may wait (rate-limit pacing); `on_response` reads headers.
+        self.before: Callable[[], Awaitable[None]] | None = None
+        self.on_response: Callable[[httpx.Response], Awaitable[None]] | None = None
+
+    def _retryable(self, response: httpx.Response) -> bool:
+        if response.status_code in RETRY_STATUSES:
+            return True
+        if self.service == "google" and response.status_code == 403:
+            try:
+                return google_reason(response.json()) in GOOGLE_RATE_REASONS
+            except ValueError:
+                return False
+        return False
+
+    async def send(
+        self, method: str, url: str, *, idempotent: bool = True, **kwargs
+    ) -> httpx.Response:
+        """Send with retries. 4xx answers are returned (the caller decides), except a 401 that a
+        token refresh cannot heal, which becomes AuthError.
+
+        A write that is not idempotent is not retried once it may have reached the service
+        (the connection broke after sending): AmbiguousWrite tells the caller to look before
+        writing again. Connection failures before sending are always retried.
+        """
+        extra_headers = kwargs.pop("headers", None) or {}
+        refreshed = False
+        hook = _should_retry if idempotent else _should_retry_unsent
+        try:
+            async for attempt in stamina.retry_context(
+                on=hook,
+                attempts=self.attempts,
+                timeout=self.timeout,
+                wait_initial=self.wait_initial,
+                wait_max=self.wait_max,
+            ):
+                with attempt:
+                    if attempt.num > 1:
+                        self.retries += 1
+                    if self.before is not None:
+                        await self.before()
+                    headers = {**extra_headers, **(await self.auth_headers())}
+                    self.requests += 1
+                    response = await self.client.request(method, url, headers=headers, **kwargs)
+                    if self.on_response is not None:
+                        await self.on_response(response)
+                    if response.status_code == 401 and self.refresh is not None and not refreshed:
+                        refreshed = True
+                        await self.refresh()
+                        raise RetryableStatus(response, 0.0)
+                    if not idempotent and response.status_code >= 500:
+                        raise AmbiguousWrite(
+                            f"{self.service} {method} {url}: {response.status_code}"
+                        )
+                    if self._retryable(response):
+                        log.info(
+                            "%s %s %s: %s, retrying",
+                            self.service,
+                            method,
+                            url,
+                            response.status_code,
+                        )
+                        raise RetryableStatus(response, retry_after(response))
+        except RetryableStatus as exc:
+            if exc.response.status_code == 401:
+                raise AuthError(
+                    f"{self.service} refused the credentials: reconnect the account"
+                ) from None
+            raise ServiceUnavailable(
+                f"{self.service} kept answering {exc.response.status_code} after {self.attempts} tries"
+            ) from None
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise ServiceUnavailable(
+                f"cannot reach {self.service} at {self.client.base_url or url}: {exc.__class__.__name__}"
+            ) from None
+        except httpx.TransportError as exc:
+            if not idempotent:
+                raise AmbiguousWrite(f"{self.service} {method} {url}: the answer was lost") from exc
+            raise ServiceUnavailable(
+                f"{self.service} kept dropping the connection ({exc.__class__.__name__})"
+            ) from None
+        if response.status_code == 401:
+            raise AuthError(f"{self.service} refused the credentials: reconnect the account")
+        return response
+
+    async def json(self, method: str, url: str, *, ok: tuple[int, ...] = (200,), **kwargs) -> dict:
+        """Send and return the JSON body of an expected status; ApiError otherwise."""
+        response = await self.send(method, url, **kwargs)
+        if response.status_code not in ok:
+            raise ApiError(self.service, response)
+        if response.status_code == 204 or not response.content:
+            return {}
+        return response.json()
+
+
+async def sleep(seconds: float) -> None:
+    """Indirection so tests can observe waits."""
+    await asyncio.sleep(seconds)

@@ -1,0 +1,452 @@
+"""Google Calendar v3 event JSON <-> CalendarItem <-> Pipedrive v2 activity JSON (DESIGN's field table)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .models import Attendee, CalendarItem, LinkedContacts
+from .options import Options, PrivateMode
+
+# extendedProperties.private keys we write on Google events.
+ORIGIN_KEY = "calsync_origin"
+ACTIVITY_KEY = "calsync_activity"
+
+# The delimiter of the linked-contacts block in Google descriptions.
+BLOCK_MARK = "── Pipedrive ──"
+_BLOCK_RE = re.compile(
+    r"(?:\n\n)?" + re.escape(BLOCK_MARK) + r"\n.*?\n" + re.escape(BLOCK_MARK) + r"\n?", re.DOTALL
+)
+
+# The idempotency marker in a Pipedrive activity's note (the note never leaves Pipedrive).
+MARKER_PREFIX = "calsync:"
+_MARKER_RE = re.compile(re.escape(MARKER_PREFIX) + r"(\S+)")
+
+BUSY_SUBJECT = "Busy"
+
+# Google responseStatus <-> Pipedrive attendee status.
+_PD_STATUS = {
+    "needsAction": "noreply",
+    "accepted": "accepted",
+    "declined": "declined",
+    "tentative": "tentative",
+}
+_GOOGLE_STATUS = {v: k for k, v in _PD_STATUS.items()}
+
+
+class UnmappableItem(ValueError):
+    """An event or activity that cannot become a CalendarItem (no date at all)."""
+
+    def __init__(self, side: str, item_id: str, reason: str) -> None:
+        super().__init__(f"{side} item {item_id}: {reason}")
+        self.side = side
+        self.item_id = item_id
+        self.reason = reason
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """ZoneInfo for an IANA name; UTC for None or an unknown name."""
+    if not name:
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def parse_datetime(text: str, tz_name: str | None = None) -> datetime:
+    """RFC 3339 (or Pipedrive's "YYYY-MM-DD HH:MM:SS") -> aware UTC; naive times are read in tz_name."""
+    value = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone(tz_name))
+    return value.astimezone(UTC)
+
+
+def parse_hhmm(text: str | None) -> timedelta | None:
+    """'HH:MM' or 'HH:MM:SS' (hours may exceed 23) -> timedelta; None for empty."""
+    if not text:
+        return None
+    parts = [int(p) for p in str(text).split(":")]
+    if len(parts) not in (2, 3) or any(p < 0 for p in parts):
+        raise ValueError(f"bad HH:MM value {text!r}")
+    hours, minutes = parts[0], parts[1]
+    seconds = parts[2] if len(parts) == 3 else 0
+    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def format_hhmm(delta: timedelta) -> str:
+    """timedelta -> 'HH:MM' (whole minutes, hours not capped at 24)."""
+    minutes = int(delta.total_seconds()) // 60
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def pipedrive_marker(google_id: str) -> str:
+    """The note marker of an activity created from Google event `google_id`."""
+    return MARKER_PREFIX + google_id
+
+
+def marker_google_id(note: str | None) -> str | None:
+    """The Google event id in a note's marker, if there is one."""
+    if not note:
+        return None
+    found = _MARKER_RE.search(note)
+    return found.group(1) if found else None
+
+
+def google_event_id(seed: str, activity_id: str, attempt: int = 0) -> str:
+    """A client-chosen Google event id for the copy of an activity: base32hex (a-v, 0-9), 32 chars.
+
+    Deterministic, so that a create retried after a crash hits 409 `duplicate` instead of
+    making a second event. `seed` keeps accounts apart (e.g. the account id + calendar id);
+    `attempt` > 0 gives fresh ids when the previous one belonged to a since-deleted event
+    (Google refuses reusing it: 409 as well).
+    """
+    digest = hashlib.sha256(f"{seed}\0{activity_id}\0{attempt}".encode()).digest()[:20]
+    return base64.b32hexencode(digest).decode().lower()
+
+
+# ---------------------------------------------------------------- linked contacts block
+
+
+def linked_block(linked: LinkedContacts) -> str:
+    """The delimited block describing an activity's person, organization and deal."""
+    lines = [BLOCK_MARK]
+    for label, contact in (("Person", linked.person), ("Organization", linked.organization)):
+        if contact is None:
+            continue
+        lines.append(f"{label}: {contact.name}")
+        lines.extend(f"  email: {e}" for e in contact.emails)
+        lines.extend(f"  phone: {p}" for p in contact.phones)
+        if contact.url:
+            lines.append(f"  {contact.url}")
+    if linked.deal is not None:
+        lines.append(
+            f"Deal: {linked.deal.title}" + (f" ({linked.deal.value})" if linked.deal.value else "")
+        )
+        if linked.deal.url:
+            lines.append(f"  {linked.deal.url}")
+    lines.append(BLOCK_MARK)
+    return "\n".join(lines)
+
+
+def strip_linked_block(text: str) -> str:
+    """The description without our linked-contacts block (and the blank line we put before it)."""
+    return _BLOCK_RE.sub("", text or "")
+
+
+def _with_block(description: str, linked: LinkedContacts) -> str:
+    block = linked_block(linked)
+    return f"{description}\n\n{block}" if description else block
+
+
+# ---------------------------------------------------------------- Google -> item
+
+
+def item_from_google(event: dict[str, Any], calendar_tz: str) -> CalendarItem:
+    """A Calendar v3 event (as events.list/get return it) as a CalendarItem.
+
+    Attendees flagged `self` (the calendar's owner) or `resource` (rooms) are not carried.
+    """
+    event_id = str(event["id"])
+    deleted = event.get("status") == "cancelled"
+    start_obj = event.get("start") or {}
+    end_obj = event.get("end") or {}
+    tz_name = start_obj.get("timeZone") or calendar_tz
+    start: datetime | date | None = None
+    end: datetime | date | None = None
+    all_day = False
+    if "date" in start_obj:
+        all_day = True
+        start = date.fromisoformat(start_obj["date"])
+        end = (
+            date.fromisoformat(end_obj["date"])
+            if end_obj.get("date")
+            else start + timedelta(days=1)
+        )
+    elif "dateTime" in start_obj:
+        start = parse_datetime(start_obj["dateTime"], tz_name)
+        end_text = end_obj.get("dateTime")
+        end = parse_datetime(end_text, end_obj.get("timeZone") or tz_name) if end_text else start
+    elif not deleted:
+        raise UnmappableItem("google", event_id, "event has no start")
+
+    private_props = (event.get("extendedProperties") or {}).get("private") or {}
+    attendees = tuple(
+        Attendee(
+            email=a["email"],
+            name=a.get("displayName", ""),
+            status=a.get("responseStatus", "needsAction"),
+        )
+        for a in event.get("attendees") or ()
+        if a.get("email") and not a.get("self") and not a.get("resource")
+    )
+    updated = event.get("updated")
+    series_id = event.get("recurringEventId")
+    return CalendarItem(
+        side="google",
+        id=event_id,
+        version=event.get("etag", ""),
+        updated=parse_datetime(updated) if updated else None,
+        title=event.get("summary", ""),
+        start=start,
+        end=end,
+        all_day=all_day,
+        time_zone=tz_name if not all_day else None,
+        location=event.get("location", ""),
+        description=strip_linked_block(event.get("description", "")),
+        busy=event.get("transparency", "opaque") != "transparent",
+        private=event.get("visibility") in ("private", "confidential"),
+        attendees=attendees,
+        deleted=deleted,
+        series_id=series_id,
+        origin=private_props.get(ORIGIN_KEY),
+    )
+
+
+# ---------------------------------------------------------------- Pipedrive -> item
+
+
+def item_from_pipedrive(activity: dict[str, Any]) -> CalendarItem:
+    """A Pipedrive v2 activity as a CalendarItem.
+
+    Times are UTC. No due_time: an all-day item; its span in days is kept in `duration` as a
+    multiple of 24 hours ("72:00" = three days; empty = one day). The note's marker
+    "calsync:<google id>" becomes origin "google:<google id>". `linked` is left None: the
+    Pipedrive client fills it from person_id/org_id/deal_id when linked contacts are on.
+    """
+    activity_id = str(activity["id"])
+    deleted = bool(activity.get("is_deleted"))
+    due_date = activity.get("due_date")
+    start: datetime | date | None = None
+    end: datetime | date | None = None
+    all_day = False
+    if due_date:
+        day = date.fromisoformat(str(due_date)[:10])
+        duration = parse_hhmm(activity.get("duration"))
+        due_time = parse_hhmm(activity.get("due_time"))
+        if due_time is None:
+            all_day = True
+            days = 1
+            if duration is not None and duration >= timedelta(days=1):
+                days = duration // timedelta(days=1)
+            start, end = day, day + timedelta(days=days)
+        else:
+            start = datetime.combine(day, time(), UTC) + due_time
+            end = start + (duration or timedelta())
+    elif not deleted:
+        raise UnmappableItem("pipedrive", activity_id, "activity has no due date")
+
+    location = activity.get("location")
+    if isinstance(location, dict):
+        location = location.get("value")
+    attendees = tuple(
+        Attendee(
+            email=a["email"],
+            name=a.get("name") or "",
+            status=_GOOGLE_STATUS.get(a.get("status") or "noreply", "needsAction"),
+        )
+        for a in activity.get("attendees") or ()
+        if a.get("email") and not a.get("is_organizer") and not a.get("user_id")
+    )
+    marker = marker_google_id(activity.get("note"))
+    updated = activity.get("update_time")
+    busy = activity.get("busy")
+    return CalendarItem(
+        side="pipedrive",
+        id=activity_id,
+        version=str(updated or ""),
+        updated=parse_datetime(updated) if updated else None,
+        title=activity.get("subject") or "",
+        start=start,
+        end=end,
+        all_day=all_day,
+        time_zone=None,
+        location=location or "",
+        description=activity.get("public_description") or "",
+        busy=True if busy is None else bool(busy),
+        private=bool(activity.get("private", False)),
+        attendees=attendees,
+        activity_type=activity.get("type"),
+        deleted=deleted,
+        origin=f"google:{marker}" if marker else None,
+        done=bool(activity.get("done", False)),
+    )
+
+
+# ---------------------------------------------------------------- item -> Google
+
+
+def _google_times(item: CalendarItem, default_tz: str | None) -> dict[str, Any]:
+    if item.start is None:
+        raise ValueError(f"item {item.id} has no start")
+    if item.all_day or not isinstance(item.start, datetime):
+        start_day = item.start if not isinstance(item.start, datetime) else item.start.date()
+        end_day = (
+            item.end if isinstance(item.end, date) and not isinstance(item.end, datetime) else None
+        )
+        if end_day is None or end_day <= start_day:
+            end_day = start_day + timedelta(days=1)
+        return {"start": {"date": start_day.isoformat()}, "end": {"date": end_day.isoformat()}}
+    tz_name = item.time_zone or default_tz or "UTC"
+    tz = zone(tz_name)
+    end = item.end if isinstance(item.end, datetime) else item.start
+    return {
+        "start": {"dateTime": item.start.astimezone(tz).isoformat(), "timeZone": tz_name},
+        "end": {"dateTime": end.astimezone(tz).isoformat(), "timeZone": tz_name},
+    }
+
+
+def google_body(
+    item: CalendarItem,
+    options: Options,
+    *,
+    event_id: str | None,
+    linked: LinkedContacts | None,
+    origin: str,
+    default_tz: str | None = None,
+    only_time: bool = False,
+) -> dict[str, Any]:
+    """The events.insert / events.patch body for `item` (usually a Pipedrive activity).
+
+    Timed items are written in the item's time zone, else `default_tz` (the calendar's), else
+    UTC; all-day items as dates. With `only_time` only start/end (and our marker) are sent:
+    used for the Busy placeholders of private Google events, whose details stay in Google.
+    Linked contacts (block in the description, linked person as attendee) only when
+    `options.linked_contacts` is on and `linked` is given; never otherwise.
+    """
+    props = {ORIGIN_KEY: origin}
+    if item.side == "pipedrive":
+        props[ACTIVITY_KEY] = item.id
+    body: dict[str, Any] = {}
+    if event_id is not None:
+        body["id"] = event_id
+    body.update(_google_times(item, default_tz))
+    body["extendedProperties"] = {"private": props}
+    if only_time:
+        return body
+    use_linked = options.linked_contacts and linked is not None and not linked.is_empty()
+    description = item.description
+    if use_linked and linked is not None:
+        description = _with_block(description, linked)
+    attendees: dict[str, dict[str, str]] = {}
+    for a in item.attendees:
+        attendees.setdefault(a.email.lower(), _google_attendee(a.email, a.name, a.status))
+    if use_linked and linked is not None and linked.person is not None:
+        for email in linked.person.emails:
+            attendees.setdefault(
+                email.lower(), _google_attendee(email, linked.person.name, "needsAction")
+            )
+    body.update(
+        {
+            "summary": item.title,
+            "location": item.location,
+            "description": description,
+            "transparency": "opaque" if item.busy else "transparent",
+            "visibility": "private" if item.private else "default",
+            "attendees": list(attendees.values()),
+        }
+    )
+    return body
+
+
+def _google_attendee(email: str, name: str, status: str) -> dict[str, str]:
+    out = {"email": email, "responseStatus": status}
+    if name:
+        out["displayName"] = name
+    return out
+
+
+# ---------------------------------------------------------------- item -> Pipedrive
+
+
+def _pipedrive_times(item: CalendarItem) -> dict[str, Any]:
+    if item.start is None:
+        raise ValueError(f"item {item.id} has no start")
+    if item.all_day or not isinstance(item.start, datetime):
+        start_day = item.start if not isinstance(item.start, datetime) else item.start.date()
+        days = 1
+        if isinstance(item.end, date) and not isinstance(item.end, datetime):
+            days = max(1, (item.end - start_day).days)
+        return {
+            "due_date": start_day.isoformat(),
+            "due_time": None,
+            "duration": format_hhmm(timedelta(days=days)) if days > 1 else None,
+        }
+    start = item.start.astimezone(UTC)
+    end = item.end.astimezone(UTC) if isinstance(item.end, datetime) else start
+    return {
+        "due_date": start.date().isoformat(),
+        "due_time": start.strftime("%H:%M"),
+        "duration": format_hhmm(max(end - start, timedelta())),
+    }
+
+
+def pipedrive_body(
+    item: CalendarItem,
+    options: Options,
+    *,
+    marker: str,
+    private_mode: PrivateMode | None = None,
+    create: bool = True,
+) -> dict[str, Any]:
+    """The POST/PATCH /api/v2/activities body for `item` (usually a Google event).
+
+    `private_mode` overrides options.private (the planner passes "private" for pairs that
+    started in Pipedrive). For a private item: "private" -> a private activity with details;
+    "busy" -> subject "Busy" and only the time; "public" -> like any event; "skip" -> refused
+    (ValueError: the planner never asks). With `create` the body carries `type` (save_as) and
+    the idempotency `marker` in `note`; updates leave both alone (the user may have retyped
+    the activity or written a note).
+    """
+    mode = private_mode or options.private
+    body: dict[str, Any] = {}
+    if create:
+        body["type"] = options.save_as
+        body["note"] = marker
+    body.update(_pipedrive_times(item))
+    if item.private and mode == "skip":
+        raise ValueError(f"private item {item.id} is skipped in private mode 'skip'")
+    if item.private and mode == "busy":
+        body.update(
+            {
+                "subject": BUSY_SUBJECT,
+                "location": None,
+                "public_description": "",
+                "busy": item.busy,
+                "private": False,
+                "attendees": [],
+            }
+        )
+        return body
+    body.update(
+        {
+            "subject": item.title,
+            "location": {"value": item.location} if item.location else None,
+            "public_description": item.description,
+            "busy": item.busy,
+            "private": item.private and mode == "private",
+            "attendees": [_pd_attendee(a) for a in _unique(item.attendees)],
+        }
+    )
+    return body
+
+
+def _unique(attendees: tuple[Attendee, ...]) -> list[Attendee]:
+    seen: dict[str, Attendee] = {}
+    for a in attendees:
+        seen.setdefault(a.email.lower(), a)
+    return list(seen.values())
+
+
+def _pd_attendee(a: Attendee) -> dict[str, str]:
+    out = {"email": a.email, "status": _PD_STATUS.get(a.status, "noreply")}
+    if a.name:
+        out["name"] = a.name
+    return out

@@ -1,0 +1,402 @@
+"""The engine's values: calendar items on either side, links between them, run events and summaries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any, Literal
+
+Side = Literal["google", "pipedrive"]
+SIDES: tuple[Side, Side] = ("google", "pipedrive")
+
+EventKind = Literal[
+    "start", "fetch", "create", "update", "delete", "skip",
+    "conflict", "guard", "error", "progress", "done",
+]  # fmt: skip
+EVENT_KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
+
+RunStatus = Literal["ok", "guarded", "error"]
+
+
+def other_side(side: Side) -> Side:
+    return "pipedrive" if side == "google" else "google"
+
+
+def origin_for(side: Side, item_id: str) -> str:
+    """The origin marker written with a copy: which side and id it was copied from ("pipedrive:42")."""
+    return f"{side}:{item_id}"
+
+
+def parse_origin(origin: str | None) -> tuple[Side, str] | None:
+    """("pipedrive", "42") from "pipedrive:42"; None for anything that is not our marker."""
+    if not origin or ":" not in origin:
+        return None
+    side, _, item_id = origin.partition(":")
+    if side == "google" and item_id:
+        return "google", item_id
+    if side == "pipedrive" and item_id:
+        return "pipedrive", item_id
+    return None
+
+
+def as_utc_instant(value: datetime | date) -> datetime:
+    """An aware UTC datetime for comparisons: all-day dates count from UTC midnight."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: calendar times must be timezone-aware")
+        return value.astimezone(UTC)
+    return datetime.combine(value, time(), UTC)
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """One attendee: Google's attendee / Pipedrive's activity attendee."""
+
+    email: str
+    name: str = ""
+    status: str = "needsAction"  # Google's responseStatus vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A linked Pipedrive person or organization."""
+
+    name: str
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    """A linked Pipedrive deal."""
+
+    title: str
+    url: str = ""
+    value: str = ""  # already formatted, e.g. "12 000 SEK"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedContacts:
+    """What an activity is linked to in Pipedrive (only leaves Pipedrive with linked_contacts on)."""
+
+    person: Contact | None = None
+    organization: Contact | None = None
+    deal: Deal | None = None
+
+    def is_empty(self) -> bool:
+        return self.person is None and self.organization is None and self.deal is None
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarItem:
+    """A Google event or a Pipedrive activity, normalised.
+
+    Times: timed items have aware UTC datetimes; all-day items have `datetime.date`s with an
+    exclusive end (a one-day item on 1 May is start=1 May, end=2 May). Deleted items
+    (Google tombstones) may carry no times at all (start=end=None).
+    """
+
+    side: Side
+    id: str
+    """Google event id (the instance id for a recurring instance) or Pipedrive activity id."""
+    version: str = ""
+    """Google etag or Pipedrive update_time, as the service gave it."""
+    updated: datetime | None = None
+    """Aware UTC time of the last change (Google `updated`, Pipedrive `update_time`)."""
+    title: str = ""
+    start: datetime | date | None = None
+    end: datetime | date | None = None
+    all_day: bool = False
+    time_zone: str | None = None
+    """IANA zone the item is shown in (Google's start.timeZone or the calendar's); None if unknown."""
+    location: str = ""
+    description: str = ""
+    busy: bool = True
+    private: bool = False
+    attendees: tuple[Attendee, ...] = ()
+    activity_type: str | None = None
+    deleted: bool = False
+    series_id: str | None = None
+    """Google recurringEventId of an instance, or the master id for a cancelled series."""
+    origin: str | None = None
+    """Our marker on a copy we wrote: "pipedrive:<activity id>" / "google:<event id>"."""
+    linked: LinkedContacts | None = None
+    done: bool = False
+
+    def fingerprint(self) -> str:
+        """sha256 of the content the mapping carries (not ids, versions, type, done or origin)."""
+        content = {
+            "title": self.title,
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "all_day": self.all_day,
+            "location": self.location,
+            "description": self.description,
+            "busy": self.busy,
+            "private": self.private,
+            "attendees": sorted({a.email.strip().lower() for a in self.attendees}),
+        }
+        blob = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def span(self) -> tuple[datetime, datetime] | None:
+        """(start, end) as UTC instants, or None for an item without times."""
+        if self.start is None:
+            return None
+        start = as_utc_instant(self.start)
+        end = as_utc_instant(self.end) if self.end is not None else start
+        return start, max(start, end)
+
+    def overlaps(self, window_start: datetime, window_end: datetime) -> bool:
+        """True when the item touches [window_start, window_end); zero-length items count at their start."""
+        span = self.span()
+        if span is None:
+            return False
+        start, end = span
+        if start == end:
+            return window_start <= start < window_end
+        return start < window_end and end > window_start
+
+    def peer(self) -> tuple[Side, str] | None:
+        """The (side, id) this item was copied from, when our origin marker is on it."""
+        return parse_origin(self.origin)
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One synced pair, as last written: ids, each side's version and content fingerprint.
+
+    Two fingerprints, one per side, because the mapping is not always lossless (busy mode,
+    linked contacts as attendees, minute precision in Pipedrive): each side is "changed"
+    when its own item's fingerprint differs from what was last seen on that side.
+    """
+
+    google_id: str
+    pipedrive_id: str
+    google_version: str = ""
+    pipedrive_version: str = ""
+    google_fingerprint: str = ""
+    pipedrive_fingerprint: str = ""
+    origin: Side = "google"
+    """Which side the pair started from."""
+    synced_at: datetime | None = None
+    series_id: str | None = None
+    google_private: bool = False
+    """The Google event was private/confidential when last synced (drives the private modes)."""
+    end: datetime | None = None
+    """The pair's end as a UTC instant when last synced (lets a full reconcile prune aged-out links)."""
+
+    @classmethod
+    def from_items(
+        cls, google: CalendarItem, pipedrive: CalendarItem, *, origin: Side, synced_at: datetime
+    ) -> Link:
+        """The link for a pair as both sides now hold it (call with the items read back after writing)."""
+        span = google.span() or pipedrive.span()
+        return cls(
+            google_id=google.id,
+            pipedrive_id=pipedrive.id,
+            google_version=google.version,
+            pipedrive_version=pipedrive.version,
+            google_fingerprint=google.fingerprint(),
+            pipedrive_fingerprint=pipedrive.fingerprint(),
+            origin=origin,
+            synced_at=synced_at,
+            series_id=google.series_id,
+            google_private=google.private,
+            end=span[1] if span else None,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "google_id": self.google_id,
+            "pipedrive_id": self.pipedrive_id,
+            "google_version": self.google_version,
+            "pipedrive_version": self.pipedrive_version,
+            "google_fingerprint": self.google_fingerprint,
+            "pipedrive_fingerprint": self.pipedrive_fingerprint,
+            "origin": self.origin,
+            "synced_at": _iso(self.synced_at),
+            "series_id": self.series_id,
+            "google_private": self.google_private,
+            "end": _iso(self.end),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Link:
+        origin = data.get("origin", "google")
+        return cls(
+            google_id=str(data["google_id"]),
+            pipedrive_id=str(data["pipedrive_id"]),
+            google_version=data.get("google_version", ""),
+            pipedrive_version=data.get("pipedrive_version", ""),
+            google_fingerprint=data.get("google_fingerprint", ""),
+            pipedrive_fingerprint=data.get("pipedrive_fingerprint", ""),
+            origin="pipedrive" if origin == "pipedrive" else "google",
+            synced_at=_dt(data.get("synced_at")),
+            series_id=data.get("series_id"),
+            google_private=bool(data.get("google_private", False)),
+            end=_dt(data.get("end")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SyncEvent:
+    """One thing a run did or saw; the runner yields these to the TUI log, `--json` and tests."""
+
+    kind: EventKind
+    side: Side | None = None
+    """The side written to (None for events that write nothing)."""
+    title: str = ""
+    when: datetime | date | None = None
+    """The item's start, if any."""
+    reason: str = ""
+    item_id: str | None = None
+    at: datetime | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    """Extra data: a conflict loser's version, progress counts, ..."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "side": self.side,
+            "title": self.title,
+            "when": _iso(self.when),
+            "reason": self.reason,
+            "item_id": self.item_id,
+            "at": _iso(self.at),
+            "detail": _jsonable(self.detail),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SyncEvent:
+        when_text = data.get("when")
+        when: datetime | date | None = None
+        if when_text:
+            when = (
+                datetime.fromisoformat(when_text)
+                if "T" in when_text
+                else date.fromisoformat(when_text)
+            )
+        kind = data["kind"]
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown event kind {kind!r}")
+        side = data.get("side")
+        return cls(
+            kind=kind,
+            side=side if side in SIDES else None,
+            title=data.get("title", ""),
+            when=when,
+            reason=data.get("reason", ""),
+            item_id=data.get("item_id"),
+            at=_dt(data.get("at")),
+            detail=dict(data.get("detail") or {}),
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return _iso(value)
+    return value
+
+
+@dataclass(slots=True)
+class SideCounts:
+    """What a run did to one side."""
+
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    requests: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "requests": self.requests,
+        }
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """The outcome of one run; mutable while the run goes, then serialised.
+
+    `to_json()` is the last line of `calsync sync --once --json`::
+
+        {"google":    {"created": n, "updated": n, "deleted": n, "requests": n},
+         "pipedrive": {"created": n, "updated": n, "deleted": n, "requests": n},
+         "conflicts": n,
+         "skipped": [{"id": str, "title": str, "reason": str}, ...],
+         "errors":  [{"id": str | null, "title": str, "reason": str}, ...],
+         "seconds": float,
+         "status": "ok" | "guarded" | "error"}
+    """
+
+    google: SideCounts = field(default_factory=SideCounts)
+    pipedrive: SideCounts = field(default_factory=SideCounts)
+    conflicts: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, str | None]] = field(default_factory=list)
+    seconds: float = 0.0
+    status: RunStatus = "ok"
+
+    def side(self, side: Side) -> SideCounts:
+        return self.google if side == "google" else self.pipedrive
+
+    def skip(self, item_id: str, title: str, reason: str) -> None:
+        self.skipped.append({"id": item_id, "title": title, "reason": reason})
+
+    def error(self, item_id: str | None, title: str, reason: str) -> None:
+        self.errors.append({"id": item_id, "title": title, "reason": reason})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "google": self.google.to_json(),
+            "pipedrive": self.pipedrive.to_json(),
+            "conflicts": self.conflicts,
+            "skipped": [dict(s) for s in self.skipped],
+            "errors": [dict(e) for e in self.errors],
+            "seconds": round(self.seconds, 3),
+            "status": self.status,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunSummary:
+        def counts(d: dict[str, Any] | None) -> SideCounts:
+            d = d or {}
+            return SideCounts(
+                int(d.get("created", 0)),
+                int(d.get("updated", 0)),
+                int(d.get("deleted", 0)),
+                int(d.get("requests", 0)),
+            )
+
+        status = data.get("status", "ok")
+        return cls(
+            google=counts(data.get("google")),
+            pipedrive=counts(data.get("pipedrive")),
+            conflicts=int(data.get("conflicts", 0)),
+            skipped=[dict(s) for s in data.get("skipped", [])],
+            errors=[dict(e) for e in data.get("errors", [])],
+            seconds=float(data.get("seconds", 0.0)),
+            status=status if status in ("ok", "guarded", "error") else "error",
+        )

@@ -1,0 +1,164 @@
+"""The sync options of Pipedrive's Calendar sync page, as one validated frozen value."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, Literal, cast
+
+from .errors import UsageError
+
+SyncType = Literal["one-way", "two-way"]
+PrivateMode = Literal["private", "busy", "public", "skip"]
+
+SYNC_TYPES: tuple[str, ...] = ("one-way", "two-way")
+PRIVATE_MODES: tuple[str, ...] = ("private", "busy", "public", "skip")
+DEFAULT_PUSH_TYPES: tuple[str, ...] = ("call", "meeting", "task", "deadline", "email", "lunch")
+MAX_WINDOW_DAYS = 3650
+
+# Pipedrive activity type key_strings: lowercase words joined by underscores (custom types
+# get keys such as "demo_call"); Google calendar ids are e-mail-like, so they are only
+# checked for being one non-blank token.
+_TYPE_KEY = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+
+JSON_KEYS: tuple[str, ...] = (
+    "calendar",
+    "sync_type",
+    "save_as",
+    "push_types",
+    "private",
+    "linked_contacts",
+    "window_past_days",
+    "window_future_days",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """One account's sync options; field names are the `calsync options --json` keys."""
+
+    calendar: str = "primary"
+    """The Google calendar that is synced: a calendarList id, or the alias `primary`."""
+    sync_type: SyncType = "two-way"
+    """`two-way`: both directions. `one-way`: Pipedrive -> Google only; nothing comes back."""
+    save_as: str = "meeting"
+    """The activity type key_string given to activities created from Google events."""
+    push_types: tuple[str, ...] = DEFAULT_PUSH_TYPES
+    """Activity type key_strings that go to Google; others stay in Pipedrive."""
+    private: PrivateMode = "private"
+    """How private/confidential Google events land in Pipedrive: private, busy, public or skip."""
+    linked_contacts: bool = False
+    """Put the linked person/organization/deal into the Google event (off by default:
+    nothing of the CRM leaves Pipedrive unless the user asks for it)."""
+    window_past_days: int = 30
+    """Days back from now that are synced."""
+    window_future_days: int = 365
+    """Days ahead of now that are synced."""
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    def to_json(self) -> dict[str, Any]:
+        """The eight `options --json` keys, JSON-ready (push_types as a list)."""
+        return {
+            "calendar": self.calendar,
+            "sync_type": self.sync_type,
+            "save_as": self.save_as,
+            "push_types": list(self.push_types),
+            "private": self.private,
+            "linked_contacts": self.linked_contacts,
+            "window_past_days": self.window_past_days,
+            "window_future_days": self.window_future_days,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Options:
+        """Options from a JSON object; missing keys take their defaults, unknown keys are refused."""
+        if not isinstance(data, dict):
+            raise UsageError("options must be a JSON object")
+        unknown = sorted(set(data) - set(JSON_KEYS))
+        if unknown:
+            raise UsageError(
+                f"unknown option {unknown[0]!r}: known options are {', '.join(JSON_KEYS)}"
+            )
+        values = dict(data)
+        if "push_types" in values:
+            values["push_types"] = _as_types(values["push_types"])
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Options:
+        """A copy with `changes` applied and validated (UsageError on a bad value or key)."""
+        unknown = sorted(set(changes) - set(JSON_KEYS))
+        if unknown:
+            raise UsageError(f"unknown option {unknown[0]!r}")
+        if "push_types" in changes:
+            changes["push_types"] = _as_types(changes["push_types"])
+        return dataclasses.replace(self, **changes)
+
+    def window(self, now: datetime) -> tuple[datetime, datetime]:
+        """The sync window around `now` in UTC: [start, end).
+
+        Whole UTC days (start at midnight `window_past_days` ago, end at the midnight after
+        `window_future_days` ahead) so that repeated runs on one day see the same window.
+        """
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        today = now.astimezone(UTC).date()
+        start = datetime.combine(today - timedelta(days=self.window_past_days), time(), UTC)
+        end = datetime.combine(today + timedelta(days=self.window_future_days + 1), time(), UTC)
+        return start, end
+
+
+def parse_push_types(text: str) -> tuple[str, ...]:
+    """`--push-types call,meeting` -> ("call", "meeting"); blanks and duplicates dropped."""
+    return _as_types([part.strip() for part in text.split(",") if part.strip()])
+
+
+def _as_types(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise UsageError("push_types must be a list of activity type keys")
+    seen: dict[str, None] = {}
+    for key in value:
+        seen.setdefault(key, None)
+    return tuple(seen)
+
+
+def _validate(o: Options) -> None:
+    if not isinstance(o.calendar, str) or not o.calendar.strip() or len(o.calendar.split()) != 1:
+        raise UsageError(f"bad --calendar {o.calendar!r}: give a calendar id or 'primary'")
+    if o.sync_type not in SYNC_TYPES:
+        raise UsageError(f"unknown --sync-type {o.sync_type!r}: choose one-way or two-way")
+    if not isinstance(o.save_as, str) or not _TYPE_KEY.match(o.save_as):
+        raise UsageError(
+            f"bad --save-as {o.save_as!r}: give an activity type key such as 'meeting'"
+        )
+    if not isinstance(o.push_types, tuple):
+        raise UsageError("push_types must be a list of activity type keys")
+    for key in o.push_types:
+        if not isinstance(key, str) or not _TYPE_KEY.match(key):
+            raise UsageError(
+                f"bad --push-types entry {key!r}: give activity type keys such as 'call'"
+            )
+    if o.private not in PRIVATE_MODES:
+        raise UsageError(f"unknown --private {o.private!r}: choose private, busy, public or skip")
+    if not isinstance(o.linked_contacts, bool):
+        raise UsageError("linked_contacts must be true or false")
+    for flag, days in (
+        ("--window-past", o.window_past_days),
+        ("--window-future", o.window_future_days),
+    ):
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_WINDOW_DAYS:
+            raise UsageError(
+                f"bad {flag} {days!r}: give a whole number of days from 0 to {MAX_WINDOW_DAYS}"
+            )
+
+
+def as_sync_type(value: str) -> SyncType:
+    """Narrow a string to SyncType (UsageError if it is not one)."""
+    if value not in SYNC_TYPES:
+        raise UsageError(f"unknown --sync-type {value!r}: choose one-way or two-way")
+    return cast(SyncType, value)

@@ -1,0 +1,154 @@
+"""Pipedrive over httpx: the user, activity types, activities (v2, cursor pages,
+updated_since), linked persons/organizations/deals, paced by the rate-limit headers.
+
+Creates are made idempotent with a marker in the activity's `note` (internal to
+Pipedrive, never synced out): when the answer to a create is lost, the marker tells
+whether it happened before anything is written again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+
+import httpx
+
+from .http import AmbiguousWrite, ApiError, Http
+
+PAGE_LIMIT = 500
+
+
+def _ts(when: datetime) -> str:
+    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class RateGate:
+    """Paces requests from Pipedrive's own headers so a 429 never has to happen."""
+
+    def __init__(self) -> None:
+        self.remaining: int | None = None
+        self.reset_at = 0.0
+        self.daily_left: int | None = None
+        self.waited = 0.0
+
+    async def before(self) -> None:
+        if self.remaining is not None and self.remaining <= 1:
+            delay = self.reset_at - time.monotonic()
+            if delay > 0:
+                self.waited += delay
+                await asyncio.sleep(delay)
+            self.remaining = None
+
+    async def observe(self, response: httpx.Response) -> None:
+        headers = response.headers
+        try:
+            if "x-ratelimit-remaining" in headers:
+                self.remaining = int(headers["x-ratelimit-remaining"])
+                self.reset_at = time.monotonic() + float(headers.get("x-ratelimit-reset", "2"))
+            if "x-daily-requests-left" in headers:
+                self.daily_left = int(headers["x-daily-requests-left"])
+        except ValueError:
+            pass
+
+
+class Pipedrive:
+    def __init__(self, http: Http) -> None:
+        self.http = http
+        self.gate = RateGate()
+        http.before = self.gate.before
+        http.on_response = self.gate.observe
+
+    async def me(self) -> dict:
+        return (await self.http.json("GET", "/api/v1/users/me"))["data"]
+
+    async def activity_types(self) -> list[dict]:
+        return (await self.http.json("GET", "/api/v1/activityTypes"))["data"] or []
+
+    async def list_activities(
+        self, *, updated_since: datetime | None = None, owner_id: int | None = None
+    ) -> list[dict]:
+        """Every page. With updated_since: changes since then, soft deletions included."""
+        params: dict[str, str | int] = {"limit": PAGE_LIMIT, "include_fields": "attendees"}
+        if updated_since is not None:
+            params["updated_since"] = _ts(updated_since)
+        if owner_id is not None:
+            params["owner_id"] = owner_id
+        items: list[dict] = []
+        while True:
+            page = await self.http.json("GET", "/api/v2/activities", params=params)
+            items.extend(page.get("data") or [])
+            cursor = (page.get("additional_data") or {}).get("next_cursor")
+            if not cursor:
+                return items
+            params["cursor"] = cursor
+
+    async def get_activity(self, activity_id: int | str) -> dict | None:
+        response = await self.http.send(
+            "GET", f"/api/v2/activities/{activity_id}", params={"include_fields": "attendees"}
+        )
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise ApiError("pipedrive", response)
+        return response.json()["data"]
+
+    async def find_by_marker(self, marker: str, since: datetime) -> dict | None:
+        for activity in await self.list_activities(updated_since=since - timedelta(seconds=5)):
+            if not activity.get("is_deleted") and marker in (activity.get("note") or ""):
+                return activity
+        return None
+
+    async def create_activity(self, body: dict, *, marker: str, started: datetime) -> dict:
+        """Create once: if the answer is lost, look for the marker before trying again."""
+        for _ in range(self.http.attempts):
+            try:
+                return await self.http.json(
+                    "POST", "/api/v2/activities", json=body, idempotent=False
+                )
+            except AmbiguousWrite:
+                found = await self.find_by_marker(marker, started)
+                if found is not None:
+                    return found
+        return await self.http.json("POST", "/api/v2/activities", json=body)
+
+    async def update_activity(self, activity_id: int | str, body: dict) -> dict | None:
+        """Patch; None when the activity is gone."""
+        response = await self.http.send("PATCH", f"/api/v2/activities/{activity_id}", json=body)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise ApiError("pipedrive", response)
+        return response.json()["data"]
+
+    async def delete_activity(self, activity_id: int | str) -> bool:
+        response = await self.http.send("DELETE", f"/api/v2/activities/{activity_id}")
+        if response.status_code in (200, 404, 410):
+            return response.status_code == 200
+        raise ApiError("pipedrive", response)
+
+    async def _get(self, kind: str, item_id: int | str) -> dict | None:
+        response = await self.http.send("GET", f"/api/v2/{kind}/{item_id}")
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise ApiError("pipedrive", response)
+        return response.json()["data"]
+
+    async def person(self, person_id: int | str) -> dict | None:
+        return await self._get("persons", person_id)
+
+    async def organization(self, org_id: int | str) -> dict | None:
+        return await self._get("organizations", org_id)
+
+    async def deal(self, deal_id: int | str) -> dict | None:
+        return await self._get("deals", deal_id)
+
+    async def person_by_email(self, email: str) -> dict | None:
+        page = await self.http.json(
+            "GET",
+            "/api/v2/persons/search",
+            params={"term": email, "fields": "email", "exact_match": "true", "limit": 1},
+        )
+        items = (page.get("data") or {}).get("items") or []
+        return items[0]["item"] if items else None

@@ -1,0 +1,102 @@
+"""The Google model directly: seeding (kinds, determinism, speed), churn, change log, dump."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from datetime import UTC, datetime
+
+from sandbox.clock import Clock
+from sandbox.google.models import GoogleCalendarState, ListQuery
+from sandbox.google.seed import bulk_events, churn_step, seed_google
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def _seeded(seed: int = 1, empty: bool = False) -> GoogleCalendarState:
+    state = GoogleCalendarState(Clock(NOW))
+    seed_google(state, random.Random(seed), empty=empty, now=NOW)
+    return state
+
+
+def test_seed_has_every_kind_of_event():
+    state = _seeded()
+    primary = state.calendar("primary")
+    assert (
+        primary.primary
+        and primary.time_zone == "Europe/Stockholm"
+        and primary.id == state.owner_email
+    )
+    assert {c.access_role for c in state.calendars.values()} >= {"owner", "writer", "reader"}
+    events = list(primary.events.values())
+    assert 35 <= len(events) <= 50
+    fields = [e.fields for e in events]
+    assert any(e.all_day and (e.end - e.start).days > 1 for e in events)
+    assert any(not e.all_day and (e.end_at - e.start_at).days >= 1 for e in events)
+    rules = " ".join(r for e in events for r in (e.recurrence or []))
+    for needle in ("COUNT=", "BYDAY=", "UNTIL=", "INTERVAL=", "EXDATE", "BYMONTHDAY="):
+        assert needle in rules
+    assert any(e.recurring_event_id and e.cancelled for e in events)
+    assert any(e.recurring_event_id and not e.cancelled for e in events)
+    assert {f.get("visibility") for f in fields} >= {"private", "confidential"}
+    assert any(f.get("transparency") == "transparent" for f in fields)
+    assert any(f.get("attendees") for f in fields)
+    assert {e.start_tz for e in events} >= {"America/New_York", "Europe/London", "Asia/Tokyo"}
+    lo, hi = NOW.timestamp() - 31 * 86400, NOW.timestamp() + 366 * 86400
+    assert all(lo <= e.start_at.timestamp() <= hi for e in events)
+
+
+def test_empty_seed_keeps_calendars_only():
+    state = _seeded(empty=True)
+    assert len(state.calendars) == 3
+    assert all(not c.events for c in state.calendars.values())
+
+
+def test_seed_is_deterministic_ids_included():
+    a, b = _seeded(7), _seeded(7)
+    assert list(a.calendar("primary").events) == list(b.calendar("primary").events)
+    assert list(a.calendar("primary").events) != list(_seeded(8).calendar("primary").events)
+
+
+def test_bulk_10000_events_fast_and_inside_window():
+    state = _seeded(empty=True)
+    began = time.perf_counter()
+    assert bulk_events(state, random.Random(3), 10_000, NOW) == 10_000
+    assert time.perf_counter() - began < 2.0
+    events = state.calendar("primary").events.values()
+    assert len(events) == 10_000
+    assert all(-31 <= (e.start_at - NOW).days <= 365 for e in events)
+    assert any(e.all_day for e in events) and any(not e.all_day for e in events)
+
+
+def test_sync_list_is_proportional_to_changes():
+    state = _seeded(empty=True)
+    bulk_events(state, random.Random(3), 10_000, NOW)
+    sync = state.list_events("primary", ListQuery(max_results=2500, page_token=None))
+    while sync.next_page_token:
+        sync = state.list_events(
+            "primary", ListQuery(max_results=2500, page_token=sync.next_page_token)
+        )
+    state.patch_event("primary", next(iter(state.calendar("primary").events)), {"summary": "x"})
+    began = time.perf_counter()
+    for _ in range(200):
+        page = state.list_events("primary", ListQuery(sync_token=sync.next_sync_token))
+    assert time.perf_counter() - began < 0.5
+    assert [e.fields["summary"] for e in page.items] == ["x"]
+
+
+def test_churn_step_is_deterministic_and_changes_the_log():
+    a, b = _seeded(), _seeded()
+    ra, rb = random.Random(11), random.Random(11)
+    before = len(a.calendar("primary").log)
+    steps = [churn_step(a, ra, NOW) for _ in range(12)]
+    assert steps == [churn_step(b, rb, NOW) for _ in range(12)]
+    assert all(s.startswith("google: ") for s in steps)
+    assert len(a.calendar("primary").log) == before + 12
+
+
+def test_state_dump_is_json():
+    dumped = json.loads(json.dumps(_seeded().state_dump()))
+    assert dumped["owner_email"] == "anna.lindqvist@example.com"
+    assert sum(len(c["events"]) for c in dumped["calendars"]) > 40

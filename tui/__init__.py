@@ -1,0 +1,1 @@
+"""calsync's face: the Textual app and the `calsync` command line."""
