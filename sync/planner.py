@@ -291,9 +291,16 @@ def plan(
         if i not in by_google and not g.deleted and i not in by_series
     }
     new_p = {i: p for i, p in sorted(pipedrive.items()) if i not in by_pipedrive and not p.deleted}
+    claimed_g: set[str] = set()
+    claimed_p: set[str] = set()
     for g in list(new_g.values()):
         peer = g.peer()
-        if peer and peer[0] == "pipedrive" and peer[1] not in by_pipedrive:
+        if (
+            peer
+            and peer[0] == "pipedrive"
+            and peer[1] not in by_pipedrive
+            and peer[1] not in claimed_p
+        ):
             original = pipedrive.get(peer[1])
             link = _relink(ctx, g, new_p.pop(peer[1], None), origin="pipedrive", peer_id=peer[1])
             if original is not None and original.deleted:
@@ -301,10 +308,12 @@ def plan(
                 ctx.out.append(DeleteGoogle(link, "copy of a deleted activity"))
             else:
                 ctx.out.append(Relink(link, "copy found without its link"))
+            claimed_g.add(g.id)
+            claimed_p.add(peer[1])
             del new_g[g.id]
     for p in list(new_p.values()):
         peer = p.peer()
-        if peer and peer[0] == "google" and peer[1] not in by_google:
+        if peer and peer[0] == "google" and peer[1] not in by_google and peer[1] not in claimed_g:
             original = google.get(peer[1])
             link = _relink(ctx, new_g.pop(peer[1], None), p, origin="google", peer_id=peer[1])
             if original is not None and original.deleted and ctx.two_way:
@@ -407,7 +416,15 @@ def _pair(
             if link.end is not None and link.end <= ctx.window[0]:
                 out.append(ForgetLink(link, "pair ended before the sync window"))
             return
-        out.append(ForgetLink(link, "deleted on both sides"))
+        if gs == "deleted" and ps == "missing" and ctx.two_way:
+            # Deleted on Google, activity not in its listing (maybe moved out of the window):
+            # delete it (already gone counts as done).
+            out.append(DeletePipedrive(link, "deleted on Google"))
+        elif ps == "deleted" and gs == "missing":
+            # Deleted in Pipedrive, event not in its listing: delete it (both sync types).
+            out.append(DeleteGoogle(link, "deleted in Pipedrive"))
+        else:
+            out.append(ForgetLink(link, "deleted on both sides"))
         return
 
     if ctx.two_way:

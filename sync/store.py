@@ -343,7 +343,11 @@ class RunRecord:
 
 
 class AccountData:
-    """Links, cursors, pending creates and runs of one account (not thread-safe)."""
+    """Links, cursors, pending creates and runs of one account.
+
+    Not thread-safe, and the in-memory copy is authoritative: use one Store per process and
+    write only while holding `Store.lock(account_id)`.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder

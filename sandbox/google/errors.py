@@ -123,3 +123,9 @@ def writer_access_required() -> GoogleError:
     return GoogleError(
         403, "requiredAccessLevel", "You need to have writer access to this calendar."
     )
+
+
+def insufficient_scopes() -> GoogleError:
+    return GoogleError(
+        403, "insufficientPermissions", "Request had insufficient authentication scopes."
+    )

@@ -13,7 +13,10 @@ Decisions where Google's behaviour is unspecified or unknown (kept simple, docum
 - Without `singleEvents`, lists return series masters with `recurrence` and exception
   instances (edited or cancelled) as separate items; cancelled exceptions are included
   even without showDeleted, as Google documents.
-- Series with no end are expanded up to two years after now (Google pages further).
+- Series with no end are expanded up to two years after now (Google pages further), and
+  one expansion stops after 5,000 occurrences.
+- Tokens whose calendar scopes are all `.readonly` get 403 `insufficientPermissions` on
+  writes.
 - Page tokens carry an offset into the result: a change between two pages can shift it.
 - `update` and `patch` of a deleted event both answer 410 `deleted`; `instances` of a
   non-recurring event answers an empty list.
@@ -174,7 +177,10 @@ class GoogleCalendarState:
         self._rng = random.Random("calsync-google-ids")
         self._version = 0
         self._epoch = 1  # bumped by invalidate_sync_tokens: older tokens are stale
-        self._rate_window: SlidingWindow | None = None
+        self._rate_windows: dict[str, SlidingWindow] = {}
+        # Full listings by query and log length: paging through a big calendar (or polling
+        # it unchanged) reuses one O(n) listing instead of redoing it per page.
+        self._full_cache: dict[tuple, list[Event]] = {}
 
     # --- infrastructure -------------------------------------------------------------
     def next_etag(self) -> str:
@@ -191,9 +197,9 @@ class GoogleCalendarState:
         if limit is None:
             return
         with self.lock:
-            if self._rate_window is None or self._rate_window.limit != limit:
-                self._rate_window = SlidingWindow(limit, 60.0)
-            window = self._rate_window
+            window = self._rate_windows.get(user)
+            if window is None or window.limit != limit:  # (re)built when the limit changes
+                window = self._rate_windows[user] = SlidingWindow(limit, 60.0)
         if not window.try_hit(self.clock.now().timestamp()):
             raise errors.rate_limited(403, "userRateLimitExceeded")
 
@@ -569,20 +575,43 @@ class GoogleCalendarState:
     def list_events(self, calendar_id: str, q: ListQuery) -> Page:
         with self.lock:
             cal = self.calendar(calendar_id)
-            snap, offset = len(cal.log), 0
-            if q.page_token:
-                offset, snap = self._untoken("p", cal, q.page_token, 2)
-                snap = min(snap, len(cal.log))
+            snap, offset, since = len(cal.log), 0, -1
             if q.sync_token:
                 (since,) = self._untoken("s", cal, q.sync_token, 1)
                 if since > len(cal.log):
                     raise errors.full_sync_required()
+            if q.page_token:
+                # A page token carries the list it continues: offset, snapshot, sync position.
+                offset, snap, since = self._untoken("p", cal, q.page_token, 3)
+                snap = min(snap, len(cal.log))
+            if since >= 0:
                 items = self._changes(cal, since, snap, q.single_events)
             else:
-                items = self._full(cal, q)
+                key = (
+                    cal.id,
+                    len(cal.log),
+                    self._version,
+                    q.time_min,
+                    q.time_max,
+                    q.updated_min,
+                    q.q,
+                    tuple(q.private_props),
+                    tuple(q.shared_props),
+                    q.ical_uid,
+                    q.order_by,
+                    q.show_deleted,
+                    q.single_events,
+                )
+                items = self._full_cache.get(key)
+                if items is None:
+                    items = self._full(cal, q)
+                    if len(self._full_cache) >= 16:
+                        self._full_cache.clear()
+                    self._full_cache[key] = items
             end = offset + q.max_results
             if end < len(items):
-                return Page(items[offset:end], next_page_token=self._token("p", cal, end, snap))
+                token = self._token("p", cal, end, snap, since)
+                return Page(items[offset:end], next_page_token=token)
             return Page(items[offset:end], next_sync_token=self._token("s", cal, snap))
 
     def _changes(self, cal: Calendar, since: int, snap: int, single: bool) -> list[Event]:
@@ -692,10 +721,10 @@ class GoogleCalendarState:
                     if (q.show_deleted or not e.cancelled)
                     and (original_start is None or _same_start(e.original_start, original_start))
                 ]
-            offset = self._untoken("p", cal, q.page_token, 2)[0] if q.page_token else 0
+            offset = self._untoken("p", cal, q.page_token, 3)[0] if q.page_token else 0
             end = offset + q.max_results
             if end < len(items):
-                return Page(items[offset:end], next_page_token=self._token("p", cal, end, 0))
+                return Page(items[offset:end], next_page_token=self._token("p", cal, end, 0, -1))
             return Page(items[offset:end])
 
     # --- bulk (seeding) ---------------------------------------------------------------

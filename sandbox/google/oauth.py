@@ -36,7 +36,9 @@ def render_oauth_error(err: OAuthError) -> JSONResponse:
     )
 
 
-def _check_client(client_id: str | None, client_secret: str | None, *, secret_required: bool) -> None:
+def _check_client(
+    client_id: str | None, client_secret: str | None, *, secret_required: bool
+) -> None:
     from ..state import GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET
 
     if client_id != GOOGLE_CLIENT_ID:
@@ -66,7 +68,9 @@ async def authorize(request: Request) -> Response:
             "authorized for the OAuth client.",
         )
     if q.get("response_type") != "code":
-        raise OAuthError("unsupported_response_type", f"Invalid response_type: {q.get('response_type')}")
+        raise OAuthError(
+            "unsupported_response_type", f"Invalid response_type: {q.get('response_type')}"
+        )
     if not q.get("scope"):
         raise OAuthError("invalid_request", "Missing required parameter: scope")
     method = q.get("code_challenge_method")
@@ -74,7 +78,9 @@ async def authorize(request: Request) -> Response:
     if challenge and (method or "plain") not in ("S256", "plain"):
         raise OAuthError("invalid_request", "Invalid code_challenge_method")
     grant = Grant("google", q["client_id"], sandbox.google.owner_email, q["scope"])
-    code = sandbox.tokens.new_code(grant, redirect_uri, challenge, method or ("plain" if challenge else None))
+    code = sandbox.tokens.new_code(
+        grant, redirect_uri, challenge, method or ("plain" if challenge else None)
+    )
     params = {"code": code, "scope": q["scope"]}
     if "state" in q:
         params = {"state": q["state"], **params}
@@ -104,7 +110,9 @@ async def token(request: Request) -> Response:
     grant_type = form.get("grant_type")
     if grant_type == "authorization_code":
         # PKCE public clients may omit the secret; confidential ones must send the right one.
-        _check_client(client_id, secret, secret_required=secret is not None or not form.get("code_verifier"))
+        _check_client(
+            client_id, secret, secret_required=secret is not None or not form.get("code_verifier")
+        )
         pending = sandbox.tokens.take_code(str(form.get("code", "")))
         if pending is None or pending.grant.client_id != client_id:
             raise OAuthError("invalid_grant", "Bad Request")
@@ -132,7 +140,12 @@ async def token(request: Request) -> Response:
             raise OAuthError("invalid_grant", "Token has been expired or revoked.")
         access, _, ttl = sandbox.tokens.issue(grant, with_refresh=False)
         return JSONResponse(
-            {"access_token": access, "expires_in": ttl, "scope": grant.scope, "token_type": "Bearer"}
+            {
+                "access_token": access,
+                "expires_in": ttl,
+                "scope": grant.scope,
+                "token_type": "Bearer",
+            }
         )
     raise OAuthError("unsupported_grant_type", f"Invalid grant_type: {grant_type}")
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rruleset, rrulestr
 
+# One expansion yields at most this many occurrences (a FREQ=SECONDLY rule cannot hang us).
+MAX_OCCURRENCES = 5000
 _UNTIL = re.compile(r"UNTIL=([0-9TZ]+)", re.IGNORECASE)
 
 
@@ -132,7 +135,9 @@ def occurrences(
     lo_local = local(lo) - timedelta(days=1) if lo is not None else datetime.min
     hi_local = local(hi) + timedelta(days=1)
     out: list[datetime | date] = []
-    for occ in rset.between(lo_local, hi_local, inc=True):
+    for occ in islice(rset.xafter(lo_local, inc=True), MAX_OCCURRENCES):
+        if occ > hi_local:
+            break
         value: datetime | date = occ.date() if all_day else occ.replace(tzinfo=tz).astimezone(UTC)
         if (lo is None or value >= lo) and value <= hi:
             out.append(value)

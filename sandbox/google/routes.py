@@ -39,8 +39,8 @@ NOT_WITH_SYNC = (
 )
 
 
-def _google(request: Request) -> GoogleCalendarState:
-    """The caller's state after authentication and the per-user quota."""
+def _google(request: Request, *, write: bool = False) -> GoogleCalendarState:
+    """The caller's state after authentication, scope check and the per-user quota."""
     sandbox = request.app.state.sandbox
     header = request.headers.get("authorization")
     if not header:
@@ -49,6 +49,10 @@ def _google(request: Request) -> GoogleCalendarState:
     grant = sandbox.tokens.check(token.strip(), "google") if scheme.lower() == "bearer" else None
     if grant is None:
         raise errors.unauthorized()
+    if write:
+        calendar_scopes = [s for s in grant.scope.split() if "auth/calendar" in s]
+        if calendar_scopes and all(s.endswith(".readonly") for s in calendar_scopes):
+            raise errors.insufficient_scopes()
     state: GoogleCalendarState = sandbox.google
     state.check_rate(grant.subject, sandbox.limits.google_per_user_per_minute)
     return state
@@ -210,7 +214,7 @@ async def calendar_get(request: Request) -> Response:
 
 
 async def calendar_insert(request: Request) -> Response:
-    state = _google(request)
+    state = _google(request, write=True)
     cal = state.insert_calendar(await _body(request))
     return JSONResponse(calendar_json(cal))
 
@@ -241,7 +245,7 @@ async def events_list(request: Request) -> Response:
 
 
 async def events_insert(request: Request) -> Response:
-    state = _google(request)
+    state = _google(request, write=True)
     body = await _body(request)
     cal_id = request.path_params["calendar_id"]
     ev = state.insert_event(cal_id, body)
@@ -260,7 +264,7 @@ async def events_get(request: Request) -> Response:
 
 
 async def events_update(request: Request) -> Response:
-    state = _google(request)
+    state = _google(request, write=True)
     cal_id, event_id = request.path_params["calendar_id"], request.path_params["event_id"]
     body = await _body(request)
     if_match = request.headers.get("if-match")
@@ -272,7 +276,7 @@ async def events_update(request: Request) -> Response:
 
 
 async def events_delete(request: Request) -> Response:
-    state = _google(request)
+    state = _google(request, write=True)
     cal_id, event_id = request.path_params["calendar_id"], request.path_params["event_id"]
     state.delete_event(cal_id, event_id, request.headers.get("if-match"))
     return Response(status_code=204)

@@ -720,3 +720,40 @@ def test_updated_min_filters_and_includes_deleted(live_sandbox, calendar):
         fresh["id"]: "confirmed",
         old["id"]: "cancelled",
     }
+
+
+def test_read_only_scope_cannot_write(live_sandbox):
+    import httpx
+
+    from sandbox.tokens import Grant
+
+    grant = Grant("google", "client", OWNER, "https://www.googleapis.com/auth/calendar.readonly")
+    token, _, _ = live_sandbox.sandbox.tokens.issue(grant)
+    with httpx.Client(
+        base_url=live_sandbox.url, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
+        assert http.get("/calendar/v3/calendars/primary/events").status_code == 200
+        answer = http.post(
+            "/calendar/v3/calendars/primary/events",
+            json=timed("2026-12-01T10:00:00Z", "2026-12-01T11:00:00Z"),
+        )
+    assert answer.status_code == 403
+    assert answer.json()["error"]["errors"][0]["reason"] == "insufficientPermissions"
+
+
+def test_incremental_pages_continue_with_page_token_alone(calendar):
+    _, sync = list_all(calendar, calendarId="primary")
+    made = [
+        calendar.events()
+        .insert(calendarId="primary", body=timed("2026-12-01T10:00:00Z", "2026-12-01T11:00:00Z"))
+        .execute()["id"]
+        for _ in range(3)
+    ]
+    first = calendar.events().list(calendarId="primary", syncToken=sync, maxResults=2).execute()
+    second = (
+        calendar.events()
+        .list(calendarId="primary", pageToken=first["nextPageToken"], maxResults=2)
+        .execute()
+    )
+    assert [i["id"] for i in first["items"] + second["items"]] == made
+    assert "nextSyncToken" in second and "nextSyncToken" not in first

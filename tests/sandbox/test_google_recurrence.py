@@ -265,3 +265,10 @@ def test_sync_with_single_events_gives_changed_instances_and_deleted_series(cale
         calendar.events().instances(calendarId="primary", eventId=master["id"])
     )
     assert (status, reason) == (410, "deleted")
+
+
+def test_runaway_rule_expansion_is_capped():
+    start = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    far = datetime(2028, 1, 1, tzinfo=UTC)
+    got = recurrence.occurrences(["RRULE:FREQ=SECONDLY"], start, TZ, None, far)
+    assert len(got) == recurrence.MAX_OCCURRENCES

@@ -15,6 +15,7 @@ from sync.mapping import (
     UnmappableItem,
     format_hhmm,
     google_body,
+    google_event_id,
     item_from_google,
     item_from_pipedrive,
     linked_block,
@@ -554,3 +555,17 @@ def test_round_trip_through_google(it, tz, linked_on):
     )
     assert back.fingerprint() == it.fingerprint()
     assert back.origin == "pipedrive:7" and back.id == "abc"
+
+
+def test_google_event_ids_are_valid_deterministic_and_distinct():
+    import re
+
+    first = google_event_id("1:primary", "42")
+    assert first == google_event_id("1:primary", "42")
+    assert re.fullmatch(r"[a-v0-9]{5,1024}", first)
+    others = {
+        google_event_id("1:primary", "43"),
+        google_event_id("2:primary", "42"),
+        google_event_id("1:primary", "42", 1),
+    }
+    assert first not in others and len(others) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from sync.planner import (
     Skip,
     UpdateGoogle,
     UpdatePipedrive,
+    action_event,
     guard,
     plan,
 )
@@ -575,3 +577,76 @@ def test_guard_threshold_is_configurable_and_covers_google():
     assert pl.deletes("google") == 1
     assert guard(pl, 1, 1, threshold=0.5, minimum=1).startswith("would delete 1 of 1 Google events")
     assert Plan().deletes_share("google", 0) == 0.0
+
+
+# ---------------------------------------------------------------- reporting actions
+
+
+def test_action_events_report_each_write_and_conflict_losers():
+    link, gi, pi = linked()
+    gnew, pnew = (
+        edit(gi, title="G", updated=NOW - timedelta(minutes=1)),
+        edit(pi, title="P", updated=NOW),
+    )
+    pl = run([link], [gnew], [pnew])
+    events = [action_event(a, NOW) for a in pl]
+    conflict = next(e for e in events if e.kind == "conflict")
+    assert conflict.side == "google" and conflict.detail["loser"]["title"] == "G"
+    assert conflict.detail["winner"]["side"] == "pipedrive"
+    update = next(e for e in events if e.kind == "update")
+    assert (update.side, update.item_id, update.title) == ("google", "ev1", "P")
+    assert json.loads(json.dumps(conflict.to_json()))["detail"]["loser"]["start"] == T.isoformat()
+
+
+def test_action_events_for_creates_deletes_skips_and_bookkeeping():
+    link, gi, pi = linked()
+    create = action_event(CreateOnGoogle(pi, replaces=link), NOW)
+    assert (create.kind, create.side, create.reason.startswith("restored")) == (
+        "create",
+        "google",
+        True,
+    )
+    delete = action_event(DeletePipedrive(link, "deleted on Google", inferred=True), NOW)
+    assert (delete.kind, delete.side, delete.item_id, delete.detail) == (
+        "delete",
+        "pipedrive",
+        "42",
+        {"inferred": True},
+    )
+    skip = action_event(Skip(gi, "outside the sync window", "window"), NOW)
+    assert (skip.kind, skip.side, skip.detail["code"]) == ("skip", None, "window")
+    assert action_event(ForgetLink(link, "x"), NOW) is None
+    assert action_event(Relink(link, "x"), NOW) is None
+
+
+def test_a_listed_series_master_is_not_copied():
+    trio = series_links()
+    master = g("ser", title="Weekly")
+    assert len(run([t[0] for t in trio], [master], [])) == 0
+
+
+def test_full_deleted_on_one_side_missing_on_the_other_deletes_the_missing_one():
+    link, gi, pi = linked()
+    assert run([link], [deleted(gi)], [], full=True).actions == (
+        DeletePipedrive(link, "deleted on Google"),
+    )
+    assert run([link], [], [deleted(pi)], full=True).actions == (
+        DeleteGoogle(link, "deleted in Pipedrive"),
+    )
+    assert run([link], [], [deleted(pi)], ONE, full=True).actions == (
+        DeleteGoogle(link, "deleted in Pipedrive"),
+    )
+    assert kinds(run([link], [deleted(gi)], [], ONE, full=True)) == ["ForgetLink"]
+
+
+def test_an_id_is_never_relinked_twice_in_one_run():
+    # Two copies claim the same originals (the user duplicated them): one pair is relinked,
+    # the other copy is a new item.
+    pl = run(
+        [],
+        [g("ev1", origin="pipedrive:42"), g("ev2", origin="pipedrive:42")],
+        [p("42"), p("43", origin="google:ev1")],
+    )
+    relinked = [(a.link.google_id, a.link.pipedrive_id) for a in pl.of(Relink)]
+    assert relinked == [("ev1", "42")]
+    assert sorted(kinds(pl)) == ["CreateOnGoogle", "CreateOnPipedrive", "Relink"]

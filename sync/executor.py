@@ -1,0 +1,368 @@
+"""The executor: applies a Plan to both services and records each link as its write lands.
+
+Google writes go through batch requests; Pipedrive writes run with bounded concurrency
+(paced by its rate-limit headers in the client). Each action is applied on its own: a
+failure is an error event for that item, the rest of the plan still runs, and links are
+only changed for writes that happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from .errors import AuthError, CalsyncError, ServiceUnavailable
+from .google_api import BatchOp, BatchResult
+from .http import ApiError
+from .mapping import (
+    UnmappableItem,
+    google_body,
+    google_event_id,
+    item_from_google,
+    item_from_pipedrive,
+    pipedrive_body,
+    pipedrive_marker,
+)
+from .models import (
+    CalendarItem,
+    Contact,
+    Deal,
+    Link,
+    LinkedContacts,
+    RunSummary,
+    SyncEvent,
+    origin_for,
+)
+from .options import Options
+from .planner import (
+    Conflict,
+    CreateOnGoogle,
+    CreateOnPipedrive,
+    DeleteGoogle,
+    DeletePipedrive,
+    ForgetLink,
+    Plan,
+    Relink,
+    Skip,
+    UpdateGoogle,
+    UpdatePipedrive,
+)
+from .services import Services
+from .store import AccountData
+
+log = logging.getLogger("calsync.sync")
+
+CHUNK = 100  # actions per progress step (and per Google batch)
+PIPEDRIVE_CONCURRENCY = 8
+MAX_ID_ATTEMPTS = 5
+
+
+@dataclasses.dataclass
+class Context:
+    """What the executor needs to know about the account and this run."""
+
+    services: Services
+    data: AccountData
+    options: Options
+    calendar_id: str
+    calendar_tz: str
+    id_seed: str
+    api_domain: str
+    now: datetime
+    summary: RunSummary
+    raw_activities: dict[str, dict]
+    events: list[SyncEvent] = dataclasses.field(default_factory=list)
+
+
+class Executor:
+    def __init__(self, ctx: Context, flush: Callable[[], None]) -> None:
+        self.ctx = ctx
+        self.flush = flush
+        self._linked_cache: dict[tuple[str, str], object] = {}
+        self._sem = asyncio.Semaphore(PIPEDRIVE_CONCURRENCY)
+
+    # -- events ------------------------------------------------------------------
+
+    def _event(self, kind: str, item: CalendarItem | None = None, *, side=None, reason: str = "",
+               item_id: str | None = None, **detail) -> SyncEvent:
+        event = SyncEvent(
+            kind=kind,  # type: ignore[arg-type]
+            side=side,
+            title=item.title if item else "",
+            when=item.start if item else None,
+            reason=reason,
+            item_id=item_id or (item.id if item else None),
+            at=self.ctx.now,
+            detail=detail,
+        )
+        self.ctx.events.append(event)
+        return event
+
+    def _error(self, item: CalendarItem | None, side, exc: Exception) -> SyncEvent:
+        if isinstance(exc, AuthError | ServiceUnavailable):
+            raise exc  # the whole run stops: nothing more can be written
+        reason = str(exc) if isinstance(exc, CalsyncError | ValueError) else f"{exc.__class__.__name__}: {exc}"
+        self.ctx.summary.error(item.id if item else None, item.title if item else "", reason)
+        log.warning("error on %s %s: %s", side, item.id if item else "", reason)
+        return self._event("error", item, side=side, reason=reason)
+
+    # -- the run -----------------------------------------------------------------
+
+    async def run(self, plan: Plan) -> AsyncIterator[SyncEvent]:
+        ctx = self.ctx
+        writes = plan.writes()
+        total = len(writes)
+        done = 0
+        # Bookkeeping first: conflicts to the log, skips counted, relinks/forgets recorded.
+        for action in plan:
+            if isinstance(action, Conflict):
+                ctx.summary.conflicts += 1
+                yield self._event(
+                    "conflict", action.winner, side=None, reason=action.reason,
+                    winner=action.winner.side, loser={"side": action.loser.side, "id": action.loser.id,
+                                                      "title": action.loser.title,
+                                                      "start": action.loser.start,
+                                                      "end": action.loser.end,
+                                                      "location": action.loser.location,
+                                                      "description": action.loser.description},
+                )
+            elif isinstance(action, Skip):
+                ctx.summary.skip(action.item.id, action.item.title, action.reason)
+                yield self._event("skip", action.item, reason=action.reason, code=action.code)
+            elif isinstance(action, Relink):
+                ctx.data.put_link(action.link)
+            elif isinstance(action, ForgetLink):
+                ctx.data.delete_link(action.link)
+        # Writes in the plan's order (deletes, updates, creates), a chunk at a time.
+        for kinds in ((DeleteGoogle, DeletePipedrive), (UpdateGoogle, UpdatePipedrive),
+                      (CreateOnGoogle, CreateOnPipedrive)):
+            phase = [a for a in writes if isinstance(a, kinds)]
+            for start in range(0, len(phase), CHUNK):
+                chunk = phase[start:start + CHUNK]
+                g_actions = [a for a in chunk if a.side == "google"]
+                p_actions = [a for a in chunk if a.side == "pipedrive"]
+                results = await asyncio.gather(self._google(g_actions), self._pipedrive(p_actions))
+                for events in results:
+                    for event in events:
+                        yield event
+                done += len(chunk)
+                self.flush()
+                if total > CHUNK:
+                    yield self._event("progress", reason=f"{done} of {total} writes", done=done, total=total)
+
+    # -- Google ------------------------------------------------------------------
+
+    async def _linked(self, activity_id: str) -> LinkedContacts | None:
+        """The person, organization and deal of an activity (only with linked contacts on)."""
+        if not self.ctx.options.linked_contacts:
+            return None
+        raw = self.ctx.raw_activities.get(activity_id)
+        if raw is None:
+            raw = await self.ctx.services.pipedrive.get_activity(activity_id) or {}
+        pd = self.ctx.services.pipedrive
+        domain = self.ctx.api_domain.rstrip("/")
+
+        async def fetch(kind: str, item_id):
+            if not item_id:
+                return None
+            key = (kind, str(item_id))
+            if key not in self._linked_cache:
+                getter = {"person": pd.person, "organization": pd.organization, "deal": pd.deal}[kind]
+                self._linked_cache[key] = await getter(item_id)
+            return self._linked_cache[key]
+
+        person = await fetch("person", raw.get("person_id"))
+        org = await fetch("organization", raw.get("org_id"))
+        deal = await fetch("deal", raw.get("deal_id"))
+
+        def contact(data, path: str) -> Contact | None:
+            if not data:
+                return None
+            return Contact(
+                name=data.get("name", ""),
+                emails=tuple(e["value"] for e in data.get("emails") or () if e.get("value")),
+                phones=tuple(p["value"] for p in data.get("phones") or () if p.get("value")),
+                url=f"{domain}/{path}/{data['id']}",
+            )
+
+        linked = LinkedContacts(
+            person=contact(person, "person"),
+            organization=contact(org, "organization"),
+            deal=Deal(title=deal.get("title", ""), url=f"{domain}/deal/{deal['id']}",
+                      value=f"{deal.get('value', '')} {deal.get('currency', '')}".strip()) if deal else None,
+        )
+        return None if linked.is_empty() else linked
+
+    async def _google_body(self, action, event_id: str | None) -> dict:
+        item = action.item
+        return google_body(
+            item, self.ctx.options, event_id=event_id, linked=await self._linked(item.id),
+            origin=origin_for("pipedrive", item.id), default_tz=self.ctx.calendar_tz,
+            only_time=getattr(action, "only_time", False),
+        )
+
+    async def _google(self, actions: list) -> list[SyncEvent]:
+        if not actions:
+            return []
+        ctx = self.ctx
+        g = ctx.services.google
+        cal = ctx.calendar_id
+        events: list[SyncEvent] = []
+        ops: list[BatchOp] = []
+        pending: list[tuple[object, str | None]] = []
+        for action in actions:
+            try:
+                if isinstance(action, DeleteGoogle):
+                    if action.inferred:
+                        current = await g.get_event(cal, action.link.google_id)
+                        if current is not None and current.get("status") != "cancelled":
+                            ctx.data.delete_link(action.link)  # moved out of the window: not deleted
+                            continue
+                    ops.append(g.op_delete(cal, action.link.google_id))
+                    pending.append((action, None))
+                elif isinstance(action, UpdateGoogle):
+                    ops.append(g.op_patch(cal, action.link.google_id, await self._google_body(action, None)))
+                    pending.append((action, None))
+                elif isinstance(action, CreateOnGoogle):
+                    event_id = google_event_id(ctx.id_seed, action.item.id)
+                    ops.append(g.op_insert(cal, await self._google_body(action, event_id)))
+                    pending.append((action, event_id))
+            except (ApiError, ValueError, UnmappableItem) as exc:
+                events.append(self._error(action.item if hasattr(action, "item") else None, "google", exc))
+        if not ops:
+            return events
+        results = await g.batch(ops)
+        for (action, event_id), result in zip(pending, results, strict=True):
+            try:
+                events.extend(await self._google_result(action, event_id, result))
+            except (ApiError, ValueError, UnmappableItem) as exc:
+                item = getattr(action, "item", None)
+                events.append(self._error(item, "google", exc))
+        return events
+
+    async def _google_result(self, action, event_id: str | None, result: BatchResult) -> list[SyncEvent]:
+        ctx = self.ctx
+        counts = ctx.summary.google
+        if isinstance(action, DeleteGoogle):
+            if result.status in (200, 204, 404, 410):
+                ctx.data.delete_link(action.link)
+                if result.status in (200, 204):
+                    counts.deleted += 1
+                    return [self._event("delete", None, side="google", reason=action.reason,
+                                        item_id=action.link.google_id)]
+                return []
+            raise batch_error(result, "delete")
+        if isinstance(action, UpdateGoogle):
+            if result.status == 200:
+                self._link(item_from_google(result.body, ctx.calendar_tz), action.item, action.link.origin)
+                counts.updated += 1
+                return [self._event("update", action.item, side="google")]
+            if result.status in (404, 410):
+                # The event went meanwhile: the activity still wants a copy.
+                ctx.data.delete_link(action.link)
+                return await self._create_google_one(action.item)
+            raise batch_error(result, "update")
+        assert isinstance(action, CreateOnGoogle)
+        if action.replaces is not None:
+            ctx.data.delete_link(action.replaces)
+        if result.status == 200:
+            self._link(item_from_google(result.body, ctx.calendar_tz), action.item, "pipedrive")
+            counts.created += 1
+            return [self._event("create", action.item, side="google")]
+        if result.status == 409:
+            return await self._create_google_one(action.item)
+        raise batch_error(result, "create")
+
+    async def _create_google_one(self, item: CalendarItem) -> list[SyncEvent]:
+        """Create one event outside a batch: adopt our own copy left by an interrupted run, or
+        take the next id when the deterministic one belongs to a deleted event."""
+        ctx = self.ctx
+        g = ctx.services.google
+        for attempt in range(MAX_ID_ATTEMPTS):
+            event_id = google_event_id(ctx.id_seed, item.id, attempt)
+            existing = await g.get_event(ctx.calendar_id, event_id)
+            if existing is not None and existing.get("status") != "cancelled":
+                # Ours already (a crash before the link was saved): adopt it, bring it up to date.
+                body = google_body(item, ctx.options, event_id=None, linked=await self._linked(item.id),
+                                   origin=origin_for("pipedrive", item.id), default_tz=ctx.calendar_tz)
+                patched = await g.patch_event(ctx.calendar_id, event_id, body)
+                self._link(item_from_google(patched, ctx.calendar_tz), item, "pipedrive")
+                ctx.summary.google.created += 1
+                return [self._event("create", item, side="google", reason="recovered an interrupted create")]
+            if existing is None:
+                body = google_body(item, ctx.options, event_id=event_id, linked=await self._linked(item.id),
+                                   origin=origin_for("pipedrive", item.id), default_tz=ctx.calendar_tz)
+                created = await g.insert_event(ctx.calendar_id, body)
+                self._link(item_from_google(created, ctx.calendar_tz), item, "pipedrive")
+                ctx.summary.google.created += 1
+                return [self._event("create", item, side="google")]
+        raise ValueError(f"no free event id for activity {item.id} after {MAX_ID_ATTEMPTS} tries")
+
+    def _link(self, google: CalendarItem, pipedrive: CalendarItem, origin: str) -> None:
+        data = self.ctx.data
+        for stale in (data.link_by_google(google.id), data.link_by_pipedrive(pipedrive.id)):
+            if stale is not None:
+                data.delete_link(stale)
+        data.put_link(Link.from_items(google, pipedrive, origin=origin, synced_at=self.ctx.now))  # type: ignore[arg-type]
+
+    # -- Pipedrive ---------------------------------------------------------------
+
+    async def _pipedrive(self, actions: list) -> list[SyncEvent]:
+        async def one(action) -> list[SyncEvent]:
+            async with self._sem:
+                try:
+                    return await self._pipedrive_one(action)
+                except (ApiError, ValueError, UnmappableItem) as exc:
+                    return [self._error(getattr(action, "item", None), "pipedrive", exc)]
+
+        results = await asyncio.gather(*(one(a) for a in actions))
+        return [event for events in results for event in events]
+
+    async def _pipedrive_one(self, action) -> list[SyncEvent]:
+        ctx = self.ctx
+        pd = ctx.services.pipedrive
+        counts = ctx.summary.pipedrive
+        if isinstance(action, DeletePipedrive):
+            if action.inferred:
+                current = await pd.get_activity(action.link.pipedrive_id)
+                if current is not None and not current.get("is_deleted"):
+                    ctx.data.delete_link(action.link)
+                    return []
+            deleted = await pd.delete_activity(action.link.pipedrive_id)
+            ctx.data.delete_link(action.link)
+            if not deleted:
+                return []
+            counts.deleted += 1
+            return [self._event("delete", None, side="pipedrive", reason=action.reason,
+                                item_id=action.link.pipedrive_id)]
+        if isinstance(action, UpdatePipedrive):
+            body = pipedrive_body(action.item, ctx.options, marker=pipedrive_marker(action.item.id),
+                                  private_mode=action.private_mode, create=False)
+            answer = await pd.update_activity(action.link.pipedrive_id, body)
+            if answer is None:
+                ctx.data.delete_link(action.link)
+                return await self._create_pipedrive(action.item, action.private_mode)
+            self._link(action.item, item_from_pipedrive(answer), action.link.origin)
+            counts.updated += 1
+            return [self._event("update", action.item, side="pipedrive")]
+        assert isinstance(action, CreateOnPipedrive)
+        if action.replaces is not None:
+            ctx.data.delete_link(action.replaces)
+        return await self._create_pipedrive(action.item, action.private_mode)
+
+    async def _create_pipedrive(self, item: CalendarItem, mode) -> list[SyncEvent]:
+        ctx = self.ctx
+        marker = pipedrive_marker(item.id)
+        body = pipedrive_body(item, ctx.options, marker=marker, private_mode=mode, create=True)
+        created = await ctx.services.pipedrive.create_activity(body, marker=marker, started=ctx.now)
+        self._link(item, item_from_pipedrive(created), "google")
+        ctx.summary.pipedrive.created += 1
+        return [self._event("create", item, side="pipedrive")]
+
+
+def batch_error(result: BatchResult, what: str) -> ValueError:
+    message = (result.body.get("error") or {}).get("message", "") if isinstance(result.body, dict) else ""
+    return ValueError(f"Google refused the {what} ({result.status} {result.reason}): {message}".strip())

@@ -1,0 +1,251 @@
+"""The runner: one sync run (`run_once`) or a loop of them (`watch`), as a stream of SyncEvents.
+
+One run: lock the account; read what changed on each side (Google: events.list with the
+sync token, or the window in full; Pipedrive: activities updated since the cursor, or all
+of them in full); normalise; plan (pure); hold the run if it would mass-delete; apply;
+save links, cursors and the run log. The TUI log, `calsync sync --json` and the tests
+consume the same stream. The last event is always `done`, with the run's summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from .errors import AuthError, CalsyncError
+from .executor import Context, Executor
+from .google_api import SyncTokenExpired
+from .mapping import UnmappableItem, item_from_google, item_from_pipedrive
+from .models import CalendarItem, RunSummary, SyncEvent
+from .planner import Plan, guard, plan
+from .services import open_services
+from .store import Store
+from .vault import Vault
+
+log = logging.getLogger("calsync.sync")
+
+FULL_RECONCILE_EVERY = timedelta(hours=24)
+EXIT_OK, EXIT_FAILED, EXIT_GUARDED = 0, 1, 3
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _normalise(raw: list[dict], side: str, calendar_tz: str, summary: RunSummary,
+               events: list[SyncEvent], now: datetime) -> dict[str, CalendarItem]:
+    items: dict[str, CalendarItem] = {}
+    for data in raw:
+        try:
+            item = item_from_google(data, calendar_tz) if side == "google" else item_from_pipedrive(data)
+        except (UnmappableItem, ValueError, KeyError, TypeError) as exc:
+            item_id = str(data.get("id", "?")) if isinstance(data, dict) else "?"
+            title = str(data.get("summary") or data.get("subject") or "") if isinstance(data, dict) else ""
+            reason = f"cannot be read: {exc}"
+            summary.skip(item_id, title, reason)
+            events.append(SyncEvent("skip", None, title, None, reason, item_id, now, {"code": "invalid"}))
+            continue
+        items[item.id] = item
+    return items
+
+
+async def run_once(
+    store: Store,
+    vault: Vault,
+    account_id: str,
+    *,
+    dry_run: bool = False,
+    force_delete: bool = False,
+    full: bool | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    now: datetime | None = None,
+    retry_wait: float = 0.2,
+) -> AsyncIterator[SyncEvent]:
+    """One sync run of an account, as events. Raises CalsyncError when the run cannot go on
+    (after recording it); a guarded or dry run ends normally with its `done` event."""
+    with store.lock(account_id):
+        async for event in _run(store, vault, account_id, dry_run=dry_run, force_delete=force_delete,
+                                full=full, transport=transport, now=now, retry_wait=retry_wait):
+            yield event
+
+
+async def _run(store: Store, vault: Vault, account_id: str, *, dry_run: bool, force_delete: bool,
+               full: bool | None, transport, now: datetime | None, retry_wait: float) -> AsyncIterator[SyncEvent]:
+    started = time.perf_counter()
+    now = now or _now()
+    account = store.account(account_id)
+    if account.state != "active":
+        raise CalsyncError(f"account {account_id} is not syncing: run `calsync reconnect {account_id}` first")
+    options = account.options
+    data = store.data(account_id)
+    cursors = data.cursors()
+    summary = RunSummary()
+    log_events: list[SyncEvent] = []
+
+    def emit(kind: str, reason: str = "", **detail) -> SyncEvent:
+        event = SyncEvent(kind, None, "", None, reason, None, now, detail)  # type: ignore[arg-type]
+        log_events.append(event)
+        return event
+
+    calendar_id = options.calendar
+    calendar_tz = account.extra.get("calendar_tz") or "UTC"
+    if full is None:
+        full = (
+            cursors.google_sync_token is None
+            or cursors.google_calendar != calendar_id
+            or cursors.pipedrive_updated_since is None
+            or cursors.last_full_reconcile is None
+            or now - cursors.last_full_reconcile >= FULL_RECONCILE_EVERY
+        )
+    yield emit("start", "dry run" if dry_run else ("full reconcile" if full else "incremental"),
+               account=account_id, full=full, dry_run=dry_run)
+
+    services = open_services(account, vault, transport=transport, retry_wait=retry_wait)
+    try:
+        window_start, window_end = options.window(now)
+        # -- read both sides
+        try:
+            if full:
+                page = await services.google.list_events(calendar_id, time_min=window_start, time_max=window_end)
+            else:
+                page = await services.google.list_events(calendar_id, sync_token=cursors.google_sync_token)
+        except SyncTokenExpired:
+            yield emit("fetch", "Google's sync token expired: listing the whole window again", side="google")
+            full = True
+            page = await services.google.list_events(calendar_id, time_min=window_start, time_max=window_end)
+        owner_id = account.extra.get("pipedrive_user_id")
+        since = None if full else datetime.fromisoformat(cursors.pipedrive_updated_since.replace("Z", "+00:00"))
+        raw_activities = await services.pipedrive.list_activities(updated_since=since, owner_id=owner_id)
+        yield emit("fetch", f"{len(page.items)} Google events, {len(raw_activities)} Pipedrive activities",
+                   google=len(page.items), pipedrive=len(raw_activities), full=full)
+
+        google_items = _normalise(page.items, "google", calendar_tz, summary, log_events, now)
+        pipedrive_items = _normalise(raw_activities, "pipedrive", calendar_tz, summary, log_events, now)
+        for event in log_events[-(len(log_events)):]:
+            if event.kind == "skip":
+                yield event
+
+        the_plan: Plan = plan(links=data.links(), google=google_items, pipedrive=pipedrive_items,
+                              options=options, now=now, full=full)
+        n_links = len(data)
+        held = guard(the_plan, n_links, n_links)
+        if held and not force_delete:
+            summary.status = "guarded"
+            yield emit("guard", held, deletes={"google": the_plan.deletes("google"),
+                                                "pipedrive": the_plan.deletes("pipedrive")}, links=n_links)
+            _finish(store, data, account_id, summary, log_events, started, services, now, record=not dry_run)
+            yield emit("done", held, summary=summary.to_json(), exit_code=EXIT_GUARDED)
+            return
+        if dry_run:
+            for event in _preview(the_plan, now):
+                log_events.append(event)
+                yield event
+            _finish(store, data, account_id, summary, log_events, started, services, now, record=False)
+            yield emit("done", "dry run: nothing was written", summary=summary.to_json(), exit_code=EXIT_OK,
+                       plan=the_plan.counts())
+            return
+
+        raw_by_id = {str(a["id"]): a for a in raw_activities if isinstance(a, dict) and "id" in a}
+        ctx = Context(services=services, data=data, options=options, calendar_id=calendar_id,
+                      calendar_tz=calendar_tz, id_seed=f"{account_id}:{calendar_id}",
+                      api_domain=account.pipedrive_domain, now=now, summary=summary,
+                      raw_activities=raw_by_id, events=log_events)
+        async for event in Executor(ctx, data.flush).run(the_plan):
+            yield event
+
+        # -- cursors: only when every item went through (a failed item is tried again)
+        if not summary.errors:
+            changes: dict = {"google_sync_token": page.next_sync_token, "google_calendar": calendar_id}
+            stamps = [a.get("update_time") for a in raw_activities if isinstance(a, dict) and a.get("update_time")]
+            if stamps:
+                changes["pipedrive_updated_since"] = max(stamps)
+            elif full:
+                changes["pipedrive_updated_since"] = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+            if full:
+                changes["last_full_reconcile"] = now
+            data.set_cursors(**changes)
+        summary.status = "error" if summary.errors else "ok"
+        _finish(store, data, account_id, summary, log_events, started, services, now)
+        yield emit("done", summary.status, summary=summary.to_json(),
+                   exit_code=EXIT_FAILED if summary.errors else EXIT_OK)
+    except CalsyncError as exc:
+        summary.status = "error"
+        summary.error(None, "", str(exc))
+        log_events.append(SyncEvent("error", None, "", None, str(exc), None, now, {}))
+        _finish(store, data, account_id, summary, log_events, started, services, now,
+                needs_reconnect=isinstance(exc, AuthError), error=str(exc))
+        raise
+    finally:
+        await services.aclose()
+
+
+def _finish(store: Store, data, account_id: str, summary: RunSummary, events: list[SyncEvent],
+            started: float, services, now: datetime, *, record: bool = True,
+            needs_reconnect: bool = False, error: str | None = None) -> None:
+    summary.seconds = time.perf_counter() - started
+    summary.google.requests = services.requests("google")
+    summary.pipedrive.requests = services.requests("pipedrive")
+    if record:
+        data.append_run(summary, [e for e in events if e.kind not in ("progress",)], at=now)
+    data.flush()
+    changes: dict = {"last_run": now, "last_status": summary.status, "last_error": error}
+    if needs_reconnect:
+        changes["needs_reconnect"] = True
+    store.update_account(account_id, **changes)
+
+
+def _preview(the_plan: Plan, now: datetime) -> list[SyncEvent]:
+    """The plan as events marked `dry_run`, for `--dry-run` and the app's preview."""
+    from .planner import (
+        CreateOnGoogle,
+        CreateOnPipedrive,
+        DeleteGoogle,
+        DeletePipedrive,
+        Skip,
+        UpdateGoogle,
+        UpdatePipedrive,
+    )
+
+    out = []
+    for action in the_plan:
+        if isinstance(action, CreateOnGoogle | CreateOnPipedrive):
+            kind, item, item_id = "create", action.item, action.item.id
+        elif isinstance(action, UpdateGoogle | UpdatePipedrive):
+            kind, item, item_id = "update", action.item, action.item.id
+        elif isinstance(action, DeleteGoogle | DeletePipedrive):
+            kind, item = "delete", None
+            item_id = action.link.google_id if action.side == "google" else action.link.pipedrive_id
+        elif isinstance(action, Skip):
+            kind, item, item_id = "skip", action.item, action.item.id
+        else:
+            continue
+        out.append(SyncEvent(
+            kind, getattr(action, "side", None) if kind != "skip" else None,  # type: ignore[arg-type]
+            item.title if item else "", item.start if item else None,
+            getattr(action, "reason", ""), item_id, now, {"dry_run": True},
+        ))
+    return out
+
+
+async def watch(
+    store: Store,
+    vault: Vault,
+    account_id: str,
+    *,
+    interval: float = 30.0,
+    transport: httpx.AsyncBaseTransport | None = None,
+    runs: int | None = None,
+) -> AsyncIterator[SyncEvent]:
+    """Run again and again, `interval` seconds apart, until cancelled (or `runs` runs)."""
+    n = 0
+    while runs is None or n < runs:
+        async for event in run_once(store, vault, account_id, transport=transport):
+            yield event
+        n += 1
+        if runs is None or n < runs:
+            await asyncio.sleep(interval)
