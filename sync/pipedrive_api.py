@@ -103,14 +103,15 @@ class Pipedrive:
         """Create once: if the answer is lost, look for the marker before trying again."""
         for _ in range(self.http.attempts):
             try:
-                return await self.http.json(
+                answer = await self.http.json(
                     "POST", "/api/v2/activities", json=body, idempotent=False
                 )
+                return answer["data"]
             except AmbiguousWrite:
                 found = await self.find_by_marker(marker, started)
                 if found is not None:
                     return found
-        return await self.http.json("POST", "/api/v2/activities", json=body)
+        return (await self.http.json("POST", "/api/v2/activities", json=body))["data"]
 
     async def update_activity(self, activity_id: int | str, body: dict) -> dict | None:
         """Patch; None when the activity is gone."""

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_GUARDED = 0, 1, 2, 3
 LIMIT_PLANS = ("off", "lite", "growth", "premium", "ultimate")
@@ -38,6 +41,16 @@ def _port(text: str) -> int:
     value = _non_negative(text)
     if value > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port (0-65535)")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 1 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from 1 to 86400 seconds")
     return value
 
 
@@ -88,6 +101,61 @@ def build_parser() -> Parser:
         metavar="PLAN",
         help="enforce the real rate limits of a Pipedrive plan: " + ", ".join(LIMIT_PLANS),
     )
+
+    co = sub.add_parser("connect", help="add an account (the sandbox, or the real Google + Pipedrive)",
+                        description="Add an account: against a running sandbox (its OAuth consents at once), "
+                        "or the real services (Google sign-in in the browser, and a Pipedrive API token).")
+    where = co.add_mutually_exclusive_group(required=True)
+    where.add_argument("--sandbox", metavar="URL", help="a running `calsync sandbox`, e.g. http://127.0.0.1:8765")
+    where.add_argument("--google", metavar="CLIENT_SECRET.json", type=Path,
+                       help="a Google OAuth desktop client secret file (see docs/real-accounts.md)")
+    pd = co.add_mutually_exclusive_group()
+    pd.add_argument("--pipedrive-token", metavar="T", help="your Pipedrive personal API token")
+    pd.add_argument("--pipedrive-oauth", action="store_true", help="sign in to Pipedrive with OAuth")
+
+    op = sub.add_parser("options", help="show or change the sync options",
+                        description="With no value flags, prints the current options.")
+    op.add_argument("--calendar", metavar="ID", help="the Google calendar to sync (an id, or primary)")
+    op.add_argument("--sync-type", metavar="one-way|two-way", help="one-way: Pipedrive -> Google only; "
+                    "two-way: both directions")
+    op.add_argument("--save-as", metavar="TYPE_KEY", help="activity type for Google events saved to Pipedrive")
+    op.add_argument("--push-types", metavar="KEY,KEY", help="Pipedrive activity types synced to the calendar")
+    op.add_argument("--private", metavar="private|busy|public|skip", help="how private Google events are saved")
+    linked = op.add_mutually_exclusive_group()
+    linked.add_argument("--linked-contacts", dest="linked_contacts", action="store_const", const=True,
+                        help="put linked person, organization and deal details into Google events")
+    linked.add_argument("--no-linked-contacts", dest="linked_contacts", action="store_const", const=False,
+                        help="keep linked contact details in Pipedrive")
+    op.add_argument("--window-past", type=_non_negative, metavar="DAYS", help="days back to sync (default 30)")
+    op.add_argument("--window-future", type=_non_negative, metavar="DAYS", help="days ahead to sync (default 365)")
+    op.add_argument("--json", action="store_true", help="print the options as one JSON object")
+    op.add_argument("--account", metavar="ID", help="which account (when there are several)")
+
+    sy = sub.add_parser("sync", help="sync once, or keep syncing", description="Sync Google and Pipedrive.")
+    mode = sy.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--once", action="store_true", help="one run, then exit (0 ok, 1 failed, 3 guarded)")
+    mode.add_argument("--watch", action="store_true", help="sync every --interval seconds until Ctrl+C")
+    sy.add_argument("--json", action="store_true", help="print the run's summary as one JSON object")
+    sy.add_argument("--dry-run", action="store_true", help="show what would be written; write nothing")
+    sy.add_argument("--force-delete", action="store_true",
+                    help="apply a run that the mass-deletion guard held")
+    sy.add_argument("--interval", type=_seconds, default=30.0, metavar="SECONDS",
+                    help="seconds between runs with --watch (default 30)")
+    sy.add_argument("--account", metavar="ID", help="only this account (default: every active one)")
+
+    ac = sub.add_parser("accounts", help="list connected and previously synced accounts")
+    ac.add_argument("--json", action="store_true", help='{"active": [...], "previously_synced": [...]}')
+
+    dc = sub.add_parser("disconnect", help="stop syncing an account (nothing is deleted)")
+    dc.add_argument("id", nargs="?", metavar="ID", help="the account (default: the only active one)")
+
+    rc = sub.add_parser("reconnect", help="start syncing a stopped account again, with its last options")
+    rc.add_argument("id", metavar="ID")
+
+    lg = sub.add_parser("log", help="run history and what each run did")
+    lg.add_argument("--json", action="store_true", help="JSON instead of text")
+    lg.add_argument("--run", type=_non_negative, metavar="N", help="show run N with its events")
+    lg.add_argument("--account", metavar="ID", help="which account (when there are several)")
     return parser
 
 
@@ -128,11 +196,86 @@ def run_app() -> int:
     return EXIT_OK
 
 
+def _option_changes(args: argparse.Namespace) -> dict:
+    from sync.options import parse_push_types
+
+    changes: dict = {}
+    for flag, key in (("calendar", "calendar"), ("sync_type", "sync_type"), ("save_as", "save_as"),
+                      ("private", "private"), ("linked_contacts", "linked_contacts"),
+                      ("window_past", "window_past_days"), ("window_future", "window_future_days")):
+        value = getattr(args, flag)
+        if value is not None:
+            changes[key] = value
+    if args.push_types is not None:
+        changes["push_types"] = parse_push_types(args.push_types)
+    return changes
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """A headless command, through sync.commands."""
+    from sync import commands
+
+    console = commands.Console()
+    if args.command == "connect":
+        if args.google and not (args.pipedrive_token or args.pipedrive_oauth):
+            raise _usage("connect --google needs --pipedrive-token T or --pipedrive-oauth")
+        if args.sandbox and (args.pipedrive_token or args.pipedrive_oauth):
+            raise _usage("connect --sandbox takes the sandbox's own Pipedrive credentials: drop --pipedrive-*")
+        return commands.connect(console, home=None, sandbox=args.sandbox, google=args.google,
+                                pipedrive_token=args.pipedrive_token, pipedrive_oauth=args.pipedrive_oauth)
+    if args.command == "options":
+        return commands.options(console, home=None, account_id=args.account, changes=_option_changes(args),
+                                as_json=args.json)
+    if args.command == "sync":
+        if args.watch:
+            if args.json or args.dry_run or args.force_delete:
+                raise _usage("--json, --dry-run and --force-delete go with --once, not --watch")
+            return commands.sync_watch(console, home=None, account_id=args.account, interval=args.interval)
+        return commands.sync_once(console, home=None, account_id=args.account, as_json=args.json,
+                                  dry_run=args.dry_run, force_delete=args.force_delete)
+    if args.command == "accounts":
+        return commands.accounts(console, home=None, as_json=args.json)
+    if args.command == "disconnect":
+        return commands.disconnect(console, home=None, account_id=args.id)
+    if args.command == "reconnect":
+        return commands.reconnect(console, home=None, account_id=args.id)
+    if args.command == "log":
+        return commands.log(console, home=None, account_id=args.account, as_json=args.json, run=args.run)
+    raise AssertionError(args.command)
+
+
+def _usage(message: str) -> SystemExit:
+    sys.stderr.write(f"calsync: {message}\n")
+    return SystemExit(EXIT_USAGE)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command is None:
+        return run_app()
     if args.command == "sandbox":
         return run_sandbox(args)
-    return run_app()
+    from sync.errors import CalsyncError
+
+    # Retries and per-item problems are reported in the command's own output; library
+    # chatter (stamina's retry notices) must not leak onto stderr as extra lines.
+    logging.getLogger().addHandler(logging.NullHandler())
+    logging.getLogger("stamina").setLevel(logging.ERROR)
+    logging.getLogger("calsync").setLevel(logging.ERROR)
+    try:
+        return run_command(args)
+    except CalsyncError as exc:
+        sys.stderr.write(f"calsync: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("calsync: interrupted\n")
+        return 130
+    except Exception as exc:  # a bug, not a user error: still one line, details on request
+        if os.environ.get("CALSYNC_DEBUG"):
+            raise
+        sys.stderr.write(f"calsync: internal error: {exc.__class__.__name__}: {exc} "
+                         "(set CALSYNC_DEBUG=1 to see the traceback)\n")
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

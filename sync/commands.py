@@ -1,0 +1,318 @@
+"""The headless commands' logic (connect, options, sync, accounts, disconnect, reconnect, log).
+
+`tui/cli.py` parses the command line and calls these; each returns the process exit code
+and writes its output to the given streams. Errors a user can cause are raised as
+CalsyncError and shown by the caller as one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from . import accounts as acc
+from .errors import AuthError, CalsyncError, ServiceUnavailable, UsageError
+from .models import SyncEvent
+from .runner import EXIT_FAILED, EXIT_OK, run_once
+from .store import Account, Store
+from .vault import Vault
+
+ARROW = {"google": "→ Google   ", "pipedrive": "→ Pipedrive", None: "           "}
+
+
+class Console:
+    """Where output goes (stdout for results, stderr for progress and problems)."""
+
+    def __init__(self, out: IO[str] | None = None, err: IO[str] | None = None) -> None:
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+
+    def print(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def json(self, value: Any) -> None:
+        self.print(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _open(home: Path | None) -> tuple[Store, Vault]:
+    store = Store(home)
+    return store, Vault(store.home)
+
+
+def account_json(account: Account) -> dict[str, Any]:
+    """What `accounts --json` shows of an account: never a token."""
+    return {
+        "id": account.id,
+        "email": account.email,
+        "pipedrive_email": account.pipedrive_email,
+        "pipedrive_domain": account.pipedrive_domain,
+        "kind": account.extra.get("kind", "real"),
+        "state": account.state,
+        "needs_reconnect": account.needs_reconnect,
+        "last_run": account.last_run.isoformat() if account.last_run else None,
+        "last_status": account.last_status,
+        "last_error": account.last_error,
+        "options": account.options.to_json(),
+    }
+
+
+def _when(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%a %d %b %H:%M")
+    return value.strftime("%a %d %b") + " (all day)"
+
+
+def event_line(event: SyncEvent) -> str:
+    """One human line per event, as the log shows it."""
+    at = event.at.astimezone().strftime("%H:%M:%S") if event.at else ""
+    what = event.title or event.item_id or ""
+    when = _when(event.when)
+    text = f"{at}  {ARROW.get(event.side, ARROW[None])}  {event.kind:<8}  {what}"
+    if when:
+        text += f"  ({when})"
+    if event.reason and event.kind in ("skip", "conflict", "error", "guard", "delete", "fetch", "start", "done"):
+        text += f"  — {event.reason}"
+    return text
+
+
+# -- connect ----------------------------------------------------------------------------
+
+
+def connect(console: Console, *, home: Path | None, sandbox: str | None, google: Path | None,
+            pipedrive_token: str | None, pipedrive_oauth: bool) -> int:
+    store, vault = _open(home)
+    if sandbox:
+        done = asyncio.run(acc.connect_sandbox(store, vault, sandbox))
+    else:
+        assert google is not None
+        done = asyncio.run(acc.connect_google(store, vault, google, pipedrive_token=pipedrive_token,
+                                              pipedrive_oauth=pipedrive_oauth))
+    a = done.account
+    verb = "reconnected (its options and links kept)" if done.reused else "connected"
+    console.print(f"account {a.id} {verb}: Google {a.email} <-> Pipedrive {a.pipedrive_email} ({a.pipedrive_domain})")
+    console.print(f"tokens are kept in {vault.where}; next: `calsync options` then `calsync sync --once`")
+    return EXIT_OK
+
+
+# -- options ------------------------------------------------------------------------------
+
+
+def options(console: Console, *, home: Path | None, account_id: str | None, changes: dict,
+            as_json: bool) -> int:
+    store, vault = _open(home)
+    account = acc.pick_account(store, account_id, active_only=False)
+    if changes:
+        account = asyncio.run(acc.set_options(store, vault, account, changes))
+    o = account.options
+    if as_json:
+        console.json(o.to_json())
+        return EXIT_OK
+    if changes:
+        console.print(f"options of account {account.id} saved:")
+    rows = [
+        ("Calendar", o.calendar),
+        ("Sync type", o.sync_type),
+        ("Save calendar events to Pipedrive as", o.save_as),
+        ("Sync these Pipedrive activities to calendar", ", ".join(o.push_types) or "(none)"),
+        ("Private events", o.private),
+        ("Linked contact details", "on" if o.linked_contacts else "off"),
+        ("Sync window", f"{o.window_past_days} days back, {o.window_future_days} days ahead"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        console.print(f"{key:<{width}}  {value}")
+    return EXIT_OK
+
+
+# -- sync ---------------------------------------------------------------------------------
+
+
+def _targets(store: Store, account_id: str | None) -> list[Account]:
+    if account_id:
+        account = store.account(account_id)
+        return [account]
+    active = store.accounts("active")
+    if not active:
+        acc.pick_account(store, None)  # raises the "no account" error
+    return active
+
+
+async def _sync_one(console: Console, store: Store, vault: Vault, account: Account, *, as_json: bool,
+                    dry_run: bool, force_delete: bool, quiet_events: bool = False,
+                    transport=None) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    exit_code = EXIT_FAILED
+    async for event in run_once(store, vault, account.id, dry_run=dry_run, force_delete=force_delete,
+                                transport=transport):
+        if event.kind == "done":
+            summary = dict(event.detail.get("summary") or {})
+            exit_code = int(event.detail.get("exit_code", EXIT_OK))
+            if dry_run:
+                summary["dry_run"] = True
+                summary["plan"] = event.detail.get("plan", {})
+            continue
+        if as_json or quiet_events or event.kind == "progress":
+            continue
+        console.print(event_line(event))
+    summary = {"account": account.id, **summary}
+    summary["exit_code"] = exit_code
+    return summary
+
+
+def _summary_line(s: dict[str, Any]) -> str:
+    g, p = s.get("google", {}), s.get("pipedrive", {})
+
+    def side(c: dict) -> str:
+        return f"+{c.get('created', 0)} ~{c.get('updated', 0)} -{c.get('deleted', 0)} ({c.get('requests', 0)} requests)"
+
+    text = (f"account {s['account']}: {s.get('status')}  Google {side(g)}  Pipedrive {side(p)}  "
+            f"conflicts {s.get('conflicts', 0)}  skipped {len(s.get('skipped', []))}  "
+            f"errors {len(s.get('errors', []))}  {s.get('seconds', 0):.1f}s")
+    if s.get("dry_run"):
+        plan = s.get("plan", {})
+        gp, pp = plan.get("google", {}), plan.get("pipedrive", {})
+        text = (f"account {s['account']}: dry run, nothing written. Would do: Google +{gp.get('create', 0)} "
+                f"~{gp.get('update', 0)} -{gp.get('delete', 0)}; Pipedrive +{pp.get('create', 0)} "
+                f"~{pp.get('update', 0)} -{pp.get('delete', 0)}")
+    return text
+
+
+def sync_once(console: Console, *, home: Path | None, account_id: str | None, as_json: bool,
+              dry_run: bool, force_delete: bool) -> int:
+    store, vault = _open(home)
+    worst = EXIT_OK
+    for account in _targets(store, account_id):
+        try:
+            summary = asyncio.run(_sync_one(console, store, vault, account, as_json=as_json,
+                                            dry_run=dry_run, force_delete=force_delete))
+        except CalsyncError as exc:
+            if as_json:
+                console.json({"account": account.id, "status": "error", "error": str(exc),
+                              "exit_code": exc.exit_code})
+                worst = max(worst, exc.exit_code)
+                continue
+            raise
+        code = summary.pop("exit_code")
+        if as_json:
+            console.json(summary)
+        else:
+            console.print(_summary_line(summary))
+            if code == 3:
+                guard = next((e for e in store.data(account.id).run().events if e.kind == "guard"), None)
+                if guard:
+                    console.err.write(f"calsync: held by the mass-deletion guard: {guard.reason}\n")
+        worst = max(worst, code)
+    return worst
+
+
+def sync_watch(console: Console, *, home: Path | None, account_id: str | None, interval: float,
+               runs: int | None = None, sleep: Callable[[float], Any] = asyncio.sleep) -> int:
+    """Sync every `interval` seconds until interrupted. A service that is down is retried at the
+    next interval; a revoked sign-in stops the watch (the account needs a reconnect)."""
+    store, vault = _open(home)
+    targets = _targets(store, account_id)
+
+    async def loop() -> int:
+        n = 0
+        while runs is None or n < runs:
+            for account in targets:
+                try:
+                    summary = await _sync_one(console, store, vault, account, as_json=False,
+                                              dry_run=False, force_delete=False)
+                    summary.pop("exit_code")
+                    console.print(_summary_line(summary))
+                except AuthError:
+                    raise
+                except ServiceUnavailable as exc:
+                    console.err.write(f"calsync: {exc}; trying again in {interval:g}s\n")
+            n += 1
+            if runs is None or n < runs:
+                await sleep(interval)
+        return EXIT_OK
+
+    console.err.write(f"calsync: watching {len(targets)} account(s) every {interval:g}s; Ctrl+C stops\n")
+    return asyncio.run(loop())
+
+
+# -- accounts, disconnect, reconnect, log -------------------------------------------------
+
+
+def accounts(console: Console, *, home: Path | None, as_json: bool) -> int:
+    store, _ = _open(home)
+    active = store.accounts("active")
+    stopped = store.accounts("previously_synced")
+    if as_json:
+        console.json({"active": [account_json(a) for a in active],
+                      "previously_synced": [account_json(a) for a in stopped]})
+        return EXIT_OK
+    if not active and not stopped:
+        console.print("no accounts yet: `calsync connect --sandbox URL` or `calsync connect --google FILE ...`")
+        return EXIT_OK
+    for title, group in (("Connected", active), ("Previously synced", stopped)):
+        if not group:
+            continue
+        console.print(f"{title}:")
+        for a in group:
+            status = "needs reconnect" if a.needs_reconnect else (a.last_status or "not synced yet")
+            last = a.last_run.astimezone().strftime("%Y-%m-%d %H:%M") if a.last_run else "never"
+            console.print(f"  {a.id}  {a.email} <-> {a.pipedrive_email}  calendar {a.options.calendar}, "
+                          f"{a.options.sync_type}  last run {last} ({status})")
+    return EXIT_OK
+
+
+def disconnect(console: Console, *, home: Path | None, account_id: str | None) -> int:
+    store, _ = _open(home)
+    account = acc.pick_account(store, account_id)
+    acc.disconnect(store, account)
+    console.print(f"account {account.id} stopped syncing; nothing was deleted on either side. "
+                  f"`calsync reconnect {account.id}` brings it back with its options.")
+    return EXIT_OK
+
+
+def reconnect(console: Console, *, home: Path | None, account_id: str) -> int:
+    store, vault = _open(home)
+    account = store.account(account_id)
+    if account.state == "active" and not account.needs_reconnect:
+        raise UsageError(f"account {account_id} is already syncing")
+    account = asyncio.run(acc.reconnect(store, vault, account))
+    console.print(f"account {account.id} is syncing again with its last options "
+                  f"({account.options.calendar}, {account.options.sync_type}).")
+    return EXIT_OK
+
+
+def log(console: Console, *, home: Path | None, account_id: str | None, as_json: bool, run: int | None) -> int:
+    store, _ = _open(home)
+    account = acc.pick_account(store, account_id, active_only=False)
+    data = store.data(account.id)
+    if run is not None:
+        record = data.run(run)
+        if as_json:
+            console.json({"run": record.run, "at": record.at.isoformat(), "summary": record.summary.to_json(),
+                          "events": [e.to_json() for e in record.events]})
+            return EXIT_OK
+        console.print(f"run {record.run} at {record.at.astimezone():%Y-%m-%d %H:%M:%S}")
+        for event in record.events:
+            console.print(event_line(event))
+            if event.kind == "conflict" and event.detail.get("loser"):
+                loser = event.detail["loser"]
+                console.print(f"{'':>10}kept the losing {loser.get('side')} version: {loser.get('title')!r} "
+                              f"{loser.get('start')} - {loser.get('end')}")
+        return EXIT_OK
+    records = data.runs()
+    if as_json:
+        console.json([{"run": r.run, "at": r.at.isoformat(), "summary": r.summary.to_json()} for r in records])
+        return EXIT_OK
+    if not records:
+        console.print("no runs yet: `calsync sync --once`")
+    for r in records:
+        console.print(f"{r.run:>4}  {r.at.astimezone():%Y-%m-%d %H:%M:%S}  "
+                      + _summary_line({"account": account.id, **r.summary.to_json()}).split(": ", 1)[1])
+    return EXIT_OK
