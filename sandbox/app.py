@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from . import admin
 from .clock import Clock
-from .faults import FaultsMiddleware
+from .faults import ConnectionDropped, FaultsMiddleware
 from .google import oauth as google_oauth
 from .google import routes as google_routes
 from .google.errors import GoogleError, backend_error, render_google_error
@@ -43,7 +43,8 @@ def _http_exception(request: Request, exc: Exception) -> Response:
 
 def _crash(request: Request, exc: Exception) -> Response:
     """An unexpected error still answers in the service's own envelope (and is logged)."""
-    log.exception("sandbox error on %s %s", request.method, request.url.path, exc_info=exc)
+    if not isinstance(exc, ConnectionDropped):  # the drop fault, injected on purpose
+        log.exception("sandbox error on %s %s", request.method, request.url.path, exc_info=exc)
     service = service_of(request.url.path)
     if service == "google":
         return render_google_error(backend_error(500))

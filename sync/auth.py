@@ -111,16 +111,18 @@ class OAuthSession:
                     f"{self.service} access expired and cannot be refreshed: reconnect the account"
                 )
             data = {"grant_type": "refresh_token", "refresh_token": self.tokens.refresh_token}
-            auth = None
+            extra: dict = {}
             if self.basic_auth:
-                auth = (self.tokens.client_id, self.tokens.client_secret or "")
+                extra["auth"] = httpx.BasicAuth(
+                    self.tokens.client_id, self.tokens.client_secret or ""
+                )
             else:
                 data["client_id"] = self.tokens.client_id
                 if self.tokens.client_secret:
                     data["client_secret"] = self.tokens.client_secret
             self.requests += 1
             try:
-                response = await self.client.post(self.tokens.token_uri, data=data, auth=auth)
+                response = await self.client.post(self.tokens.token_uri, data=data, **extra)
             except httpx.TransportError as exc:
                 raise ServiceUnavailable(
                     f"cannot reach {self.service}'s sign-in service: {exc.__class__.__name__}"

@@ -78,7 +78,16 @@ def event_line(event: SyncEvent) -> str:
     text = f"{at}  {ARROW.get(event.side, ARROW[None])}  {event.kind:<8}  {what}"
     if when:
         text += f"  ({when})"
-    if event.reason and event.kind in ("skip", "conflict", "error", "guard", "delete", "fetch", "start", "done"):
+    if event.reason and event.kind in (
+        "skip",
+        "conflict",
+        "error",
+        "guard",
+        "delete",
+        "fetch",
+        "start",
+        "done",
+    ):
         text += f"  — {event.reason}"
     return text
 
@@ -86,27 +95,46 @@ def event_line(event: SyncEvent) -> str:
 # -- connect ----------------------------------------------------------------------------
 
 
-def connect(console: Console, *, home: Path | None, sandbox: str | None, google: Path | None,
-            pipedrive_token: str | None, pipedrive_oauth: bool) -> int:
+def connect(
+    console: Console,
+    *,
+    home: Path | None,
+    sandbox: str | None,
+    google: Path | None,
+    pipedrive_token: str | None,
+    pipedrive_oauth: bool,
+) -> int:
     store, vault = _open(home)
     if sandbox:
         done = asyncio.run(acc.connect_sandbox(store, vault, sandbox))
     else:
         assert google is not None
-        done = asyncio.run(acc.connect_google(store, vault, google, pipedrive_token=pipedrive_token,
-                                              pipedrive_oauth=pipedrive_oauth))
+        done = asyncio.run(
+            acc.connect_google(
+                store,
+                vault,
+                google,
+                pipedrive_token=pipedrive_token,
+                pipedrive_oauth=pipedrive_oauth,
+            )
+        )
     a = done.account
     verb = "reconnected (its options and links kept)" if done.reused else "connected"
-    console.print(f"account {a.id} {verb}: Google {a.email} <-> Pipedrive {a.pipedrive_email} ({a.pipedrive_domain})")
-    console.print(f"tokens are kept in {vault.where}; next: `calsync options` then `calsync sync --once`")
+    console.print(
+        f"account {a.id} {verb}: Google {a.email} <-> Pipedrive {a.pipedrive_email} ({a.pipedrive_domain})"
+    )
+    console.print(
+        f"tokens are kept in {vault.where}; next: `calsync options` then `calsync sync --once`"
+    )
     return EXIT_OK
 
 
 # -- options ------------------------------------------------------------------------------
 
 
-def options(console: Console, *, home: Path | None, account_id: str | None, changes: dict,
-            as_json: bool) -> int:
+def options(
+    console: Console, *, home: Path | None, account_id: str | None, changes: dict, as_json: bool
+) -> int:
     store, vault = _open(home)
     account = acc.pick_account(store, account_id, active_only=False)
     if changes:
@@ -145,13 +173,23 @@ def _targets(store: Store, account_id: str | None) -> list[Account]:
     return active
 
 
-async def _sync_one(console: Console, store: Store, vault: Vault, account: Account, *, as_json: bool,
-                    dry_run: bool, force_delete: bool, quiet_events: bool = False,
-                    transport=None) -> dict[str, Any]:
+async def _sync_one(
+    console: Console,
+    store: Store,
+    vault: Vault,
+    account: Account,
+    *,
+    as_json: bool,
+    dry_run: bool,
+    force_delete: bool,
+    quiet_events: bool = False,
+    transport=None,
+) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     exit_code = EXIT_FAILED
-    async for event in run_once(store, vault, account.id, dry_run=dry_run, force_delete=force_delete,
-                                transport=transport):
+    async for event in run_once(
+        store, vault, account.id, dry_run=dry_run, force_delete=force_delete, transport=transport
+    ):
         if event.kind == "done":
             summary = dict(event.detail.get("summary") or {})
             exit_code = int(event.detail.get("exit_code", EXIT_OK))
@@ -173,30 +211,56 @@ def _summary_line(s: dict[str, Any]) -> str:
     def side(c: dict) -> str:
         return f"+{c.get('created', 0)} ~{c.get('updated', 0)} -{c.get('deleted', 0)} ({c.get('requests', 0)} requests)"
 
-    text = (f"account {s['account']}: {s.get('status')}  Google {side(g)}  Pipedrive {side(p)}  "
-            f"conflicts {s.get('conflicts', 0)}  skipped {len(s.get('skipped', []))}  "
-            f"errors {len(s.get('errors', []))}  {s.get('seconds', 0):.1f}s")
+    text = (
+        f"account {s['account']}: {s.get('status')}  Google {side(g)}  Pipedrive {side(p)}  "
+        f"conflicts {s.get('conflicts', 0)}  skipped {len(s.get('skipped', []))}  "
+        f"errors {len(s.get('errors', []))}  {s.get('seconds', 0):.1f}s"
+    )
     if s.get("dry_run"):
         plan = s.get("plan", {})
         gp, pp = plan.get("google", {}), plan.get("pipedrive", {})
-        text = (f"account {s['account']}: dry run, nothing written. Would do: Google +{gp.get('create', 0)} "
-                f"~{gp.get('update', 0)} -{gp.get('delete', 0)}; Pipedrive +{pp.get('create', 0)} "
-                f"~{pp.get('update', 0)} -{pp.get('delete', 0)}")
+        text = (
+            f"account {s['account']}: dry run, nothing written. Would do: Google +{gp.get('create', 0)} "
+            f"~{gp.get('update', 0)} -{gp.get('delete', 0)}; Pipedrive +{pp.get('create', 0)} "
+            f"~{pp.get('update', 0)} -{pp.get('delete', 0)}"
+        )
     return text
 
 
-def sync_once(console: Console, *, home: Path | None, account_id: str | None, as_json: bool,
-              dry_run: bool, force_delete: bool) -> int:
+def sync_once(
+    console: Console,
+    *,
+    home: Path | None,
+    account_id: str | None,
+    as_json: bool,
+    dry_run: bool,
+    force_delete: bool,
+) -> int:
     store, vault = _open(home)
     worst = EXIT_OK
     for account in _targets(store, account_id):
         try:
-            summary = asyncio.run(_sync_one(console, store, vault, account, as_json=as_json,
-                                            dry_run=dry_run, force_delete=force_delete))
+            summary = asyncio.run(
+                _sync_one(
+                    console,
+                    store,
+                    vault,
+                    account,
+                    as_json=as_json,
+                    dry_run=dry_run,
+                    force_delete=force_delete,
+                )
+            )
         except CalsyncError as exc:
             if as_json:
-                console.json({"account": account.id, "status": "error", "error": str(exc),
-                              "exit_code": exc.exit_code})
+                console.json(
+                    {
+                        "account": account.id,
+                        "status": "error",
+                        "error": str(exc),
+                        "exit_code": exc.exit_code,
+                    }
+                )
                 worst = max(worst, exc.exit_code)
                 continue
             raise
@@ -206,15 +270,24 @@ def sync_once(console: Console, *, home: Path | None, account_id: str | None, as
         else:
             console.print(_summary_line(summary))
             if code == 3:
-                guard = next((e for e in store.data(account.id).run().events if e.kind == "guard"), None)
+                guard = next(
+                    (e for e in store.data(account.id).run().events if e.kind == "guard"), None
+                )
                 if guard:
                     console.err.write(f"calsync: held by the mass-deletion guard: {guard.reason}\n")
         worst = max(worst, code)
     return worst
 
 
-def sync_watch(console: Console, *, home: Path | None, account_id: str | None, interval: float,
-               runs: int | None = None, sleep: Callable[[float], Any] = asyncio.sleep) -> int:
+def sync_watch(
+    console: Console,
+    *,
+    home: Path | None,
+    account_id: str | None,
+    interval: float,
+    runs: int | None = None,
+    sleep: Callable[[float], Any] = asyncio.sleep,
+) -> int:
     """Sync every `interval` seconds until interrupted. A service that is down is retried at the
     next interval; a revoked sign-in stops the watch (the account needs a reconnect)."""
     store, vault = _open(home)
@@ -225,8 +298,15 @@ def sync_watch(console: Console, *, home: Path | None, account_id: str | None, i
         while runs is None or n < runs:
             for account in targets:
                 try:
-                    summary = await _sync_one(console, store, vault, account, as_json=False,
-                                              dry_run=False, force_delete=False)
+                    summary = await _sync_one(
+                        console,
+                        store,
+                        vault,
+                        account,
+                        as_json=False,
+                        dry_run=False,
+                        force_delete=False,
+                    )
                     summary.pop("exit_code")
                     console.print(_summary_line(summary))
                 except AuthError:
@@ -238,7 +318,9 @@ def sync_watch(console: Console, *, home: Path | None, account_id: str | None, i
                 await sleep(interval)
         return EXIT_OK
 
-    console.err.write(f"calsync: watching {len(targets)} account(s) every {interval:g}s; Ctrl+C stops\n")
+    console.err.write(
+        f"calsync: watching {len(targets)} account(s) every {interval:g}s; Ctrl+C stops\n"
+    )
     return asyncio.run(loop())
 
 
@@ -250,11 +332,17 @@ def accounts(console: Console, *, home: Path | None, as_json: bool) -> int:
     active = store.accounts("active")
     stopped = store.accounts("previously_synced")
     if as_json:
-        console.json({"active": [account_json(a) for a in active],
-                      "previously_synced": [account_json(a) for a in stopped]})
+        console.json(
+            {
+                "active": [account_json(a) for a in active],
+                "previously_synced": [account_json(a) for a in stopped],
+            }
+        )
         return EXIT_OK
     if not active and not stopped:
-        console.print("no accounts yet: `calsync connect --sandbox URL` or `calsync connect --google FILE ...`")
+        console.print(
+            "no accounts yet: `calsync connect --sandbox URL` or `calsync connect --google FILE ...`"
+        )
         return EXIT_OK
     for title, group in (("Connected", active), ("Previously synced", stopped)):
         if not group:
@@ -263,8 +351,10 @@ def accounts(console: Console, *, home: Path | None, as_json: bool) -> int:
         for a in group:
             status = "needs reconnect" if a.needs_reconnect else (a.last_status or "not synced yet")
             last = a.last_run.astimezone().strftime("%Y-%m-%d %H:%M") if a.last_run else "never"
-            console.print(f"  {a.id}  {a.email} <-> {a.pipedrive_email}  calendar {a.options.calendar}, "
-                          f"{a.options.sync_type}  last run {last} ({status})")
+            console.print(
+                f"  {a.id}  {a.email} <-> {a.pipedrive_email}  calendar {a.options.calendar}, "
+                f"{a.options.sync_type}  last run {last} ({status})"
+            )
     return EXIT_OK
 
 
@@ -272,8 +362,10 @@ def disconnect(console: Console, *, home: Path | None, account_id: str | None) -
     store, _ = _open(home)
     account = acc.pick_account(store, account_id)
     acc.disconnect(store, account)
-    console.print(f"account {account.id} stopped syncing; nothing was deleted on either side. "
-                  f"`calsync reconnect {account.id}` brings it back with its options.")
+    console.print(
+        f"account {account.id} stopped syncing; nothing was deleted on either side. "
+        f"`calsync reconnect {account.id}` brings it back with its options."
+    )
     return EXIT_OK
 
 
@@ -283,36 +375,55 @@ def reconnect(console: Console, *, home: Path | None, account_id: str) -> int:
     if account.state == "active" and not account.needs_reconnect:
         raise UsageError(f"account {account_id} is already syncing")
     account = asyncio.run(acc.reconnect(store, vault, account))
-    console.print(f"account {account.id} is syncing again with its last options "
-                  f"({account.options.calendar}, {account.options.sync_type}).")
+    console.print(
+        f"account {account.id} is syncing again with its last options "
+        f"({account.options.calendar}, {account.options.sync_type})."
+    )
     return EXIT_OK
 
 
-def log(console: Console, *, home: Path | None, account_id: str | None, as_json: bool, run: int | None) -> int:
+def log(
+    console: Console, *, home: Path | None, account_id: str | None, as_json: bool, run: int | None
+) -> int:
     store, _ = _open(home)
     account = acc.pick_account(store, account_id, active_only=False)
     data = store.data(account.id)
     if run is not None:
         record = data.run(run)
         if as_json:
-            console.json({"run": record.run, "at": record.at.isoformat(), "summary": record.summary.to_json(),
-                          "events": [e.to_json() for e in record.events]})
+            console.json(
+                {
+                    "run": record.run,
+                    "at": record.at.isoformat(),
+                    "summary": record.summary.to_json(),
+                    "events": [e.to_json() for e in record.events],
+                }
+            )
             return EXIT_OK
         console.print(f"run {record.run} at {record.at.astimezone():%Y-%m-%d %H:%M:%S}")
         for event in record.events:
             console.print(event_line(event))
             if event.kind == "conflict" and event.detail.get("loser"):
                 loser = event.detail["loser"]
-                console.print(f"{'':>10}kept the losing {loser.get('side')} version: {loser.get('title')!r} "
-                              f"{loser.get('start')} - {loser.get('end')}")
+                console.print(
+                    f"{'':>10}kept the losing {loser.get('side')} version: {loser.get('title')!r} "
+                    f"{loser.get('start')} - {loser.get('end')}"
+                )
         return EXIT_OK
     records = data.runs()
     if as_json:
-        console.json([{"run": r.run, "at": r.at.isoformat(), "summary": r.summary.to_json()} for r in records])
+        console.json(
+            [
+                {"run": r.run, "at": r.at.isoformat(), "summary": r.summary.to_json()}
+                for r in records
+            ]
+        )
         return EXIT_OK
     if not records:
         console.print("no runs yet: `calsync sync --once`")
     for r in records:
-        console.print(f"{r.run:>4}  {r.at.astimezone():%Y-%m-%d %H:%M:%S}  "
-                      + _summary_line({"account": account.id, **r.summary.to_json()}).split(": ", 1)[1])
+        console.print(
+            f"{r.run:>4}  {r.at.astimezone():%Y-%m-%d %H:%M:%S}  "
+            + _summary_line({"account": account.id, **r.summary.to_json()}).split(": ", 1)[1]
+        )
     return EXIT_OK

@@ -86,8 +86,16 @@ class Executor:
 
     # -- events ------------------------------------------------------------------
 
-    def _event(self, kind: str, item: CalendarItem | None = None, *, side=None, reason: str = "",
-               item_id: str | None = None, **detail) -> SyncEvent:
+    def _event(
+        self,
+        kind: str,
+        item: CalendarItem | None = None,
+        *,
+        side=None,
+        reason: str = "",
+        item_id: str | None = None,
+        **detail,
+    ) -> SyncEvent:
         event = SyncEvent(
             kind=kind,  # type: ignore[arg-type]
             side=side,
@@ -104,7 +112,11 @@ class Executor:
     def _error(self, item: CalendarItem | None, side, exc: Exception) -> SyncEvent:
         if isinstance(exc, AuthError | ServiceUnavailable):
             raise exc  # the whole run stops: nothing more can be written
-        reason = str(exc) if isinstance(exc, CalsyncError | ValueError) else f"{exc.__class__.__name__}: {exc}"
+        reason = (
+            str(exc)
+            if isinstance(exc, CalsyncError | ValueError)
+            else f"{exc.__class__.__name__}: {exc}"
+        )
         self.ctx.summary.error(item.id if item else None, item.title if item else "", reason)
         log.warning("error on %s %s: %s", side, item.id if item else "", reason)
         return self._event("error", item, side=side, reason=reason)
@@ -121,13 +133,20 @@ class Executor:
             if isinstance(action, Conflict):
                 ctx.summary.conflicts += 1
                 yield self._event(
-                    "conflict", action.winner, side=None, reason=action.reason,
-                    winner=action.winner.side, loser={"side": action.loser.side, "id": action.loser.id,
-                                                      "title": action.loser.title,
-                                                      "start": action.loser.start,
-                                                      "end": action.loser.end,
-                                                      "location": action.loser.location,
-                                                      "description": action.loser.description},
+                    "conflict",
+                    action.winner,
+                    side=None,
+                    reason=action.reason,
+                    winner=action.winner.side,
+                    loser={
+                        "side": action.loser.side,
+                        "id": action.loser.id,
+                        "title": action.loser.title,
+                        "start": action.loser.start,
+                        "end": action.loser.end,
+                        "location": action.loser.location,
+                        "description": action.loser.description,
+                    },
                 )
             elif isinstance(action, Skip):
                 ctx.summary.skip(action.item.id, action.item.title, action.reason)
@@ -136,12 +155,16 @@ class Executor:
                 ctx.data.put_link(action.link)
             elif isinstance(action, ForgetLink):
                 ctx.data.delete_link(action.link)
+        await self._prefetch_linked(writes)
         # Writes in the plan's order (deletes, updates, creates), a chunk at a time.
-        for kinds in ((DeleteGoogle, DeletePipedrive), (UpdateGoogle, UpdatePipedrive),
-                      (CreateOnGoogle, CreateOnPipedrive)):
+        for kinds in (
+            (DeleteGoogle, DeletePipedrive),
+            (UpdateGoogle, UpdatePipedrive),
+            (CreateOnGoogle, CreateOnPipedrive),
+        ):
             phase = [a for a in writes if isinstance(a, kinds)]
             for start in range(0, len(phase), CHUNK):
-                chunk = phase[start:start + CHUNK]
+                chunk = phase[start : start + CHUNK]
                 g_actions = [a for a in chunk if a.side == "google"]
                 p_actions = [a for a in chunk if a.side == "pipedrive"]
                 results = await asyncio.gather(self._google(g_actions), self._pipedrive(p_actions))
@@ -151,9 +174,50 @@ class Executor:
                 done += len(chunk)
                 self.flush()
                 if total > CHUNK:
-                    yield self._event("progress", reason=f"{done} of {total} writes", done=done, total=total)
+                    yield self._event(
+                        "progress", reason=f"{done} of {total} writes", done=done, total=total
+                    )
+
+    # -- inferred deletes: confirm that the missing item is really gone ------------------
+
+    async def _event_alive(self, event_id: str) -> bool:
+        current = await self.ctx.services.google.get_event(self.ctx.calendar_id, event_id)
+        return current is not None and current.get("status") != "cancelled"
+
+    async def _activity_alive(self, activity_id: str) -> bool:
+        current = await self.ctx.services.pipedrive.get_activity(activity_id)
+        return current is not None and not current.get("is_deleted")
 
     # -- Google ------------------------------------------------------------------
+
+    async def _prefetch_linked(self, writes: list) -> None:
+        """Fetch the persons, organizations and deals of every activity about to be written to
+        Google in a few list requests (by ids) rather than one request each."""
+        if not self.ctx.options.linked_contacts:
+            return
+        wanted: dict[str, set[str]] = {"person": set(), "organization": set(), "deal": set()}
+        for action in writes:
+            if isinstance(action, CreateOnGoogle) or (
+                isinstance(action, UpdateGoogle) and not action.only_time
+            ):
+                raw = self.ctx.raw_activities.get(action.item.id) or {}
+                for kind, key in (("person", "person_id"), ("organization", "org_id"),
+                                  ("deal", "deal_id")):  # fmt: skip
+                    if raw.get(key):
+                        wanted[kind].add(str(raw[key]))
+        plural = {"person": "persons", "organization": "organizations", "deal": "deals"}
+        for kind, ids in wanted.items():
+            missing = sorted(i for i in ids if (kind, i) not in self._linked_cache)
+            if not missing:
+                continue
+            try:
+                rows = await self.ctx.services.pipedrive.by_ids(plural[kind], missing)
+            except ApiError as exc:
+                log.info("could not prefetch %s: %s", plural[kind], exc)
+                continue  # each activity fetches its own, one by one
+            by_id = {str(row.get("id")): row for row in rows}
+            for i in missing:
+                self._linked_cache[(kind, i)] = by_id.get(i)
 
     async def _linked(self, activity_id: str) -> LinkedContacts | None:
         """The person, organization and deal of an activity (only with linked contacts on)."""
@@ -170,7 +234,9 @@ class Executor:
                 return None
             key = (kind, str(item_id))
             if key not in self._linked_cache:
-                getter = {"person": pd.person, "organization": pd.organization, "deal": pd.deal}[kind]
+                getter = {"person": pd.person, "organization": pd.organization, "deal": pd.deal}[
+                    kind
+                ]
                 self._linked_cache[key] = await getter(item_id)
             return self._linked_cache[key]
 
@@ -191,17 +257,30 @@ class Executor:
         linked = LinkedContacts(
             person=contact(person, "person"),
             organization=contact(org, "organization"),
-            deal=Deal(title=deal.get("title", ""), url=f"{domain}/deal/{deal['id']}",
-                      value=f"{deal.get('value', '')} {deal.get('currency', '')}".strip()) if deal else None,
+            deal=Deal(
+                title=deal.get("title", ""),
+                url=f"{domain}/deal/{deal['id']}",
+                value=f"{deal.get('value', '')} {deal.get('currency', '')}".strip(),
+            )
+            if deal
+            else None,
         )
         return None if linked.is_empty() else linked
 
     async def _google_body(self, action, event_id: str | None) -> dict:
         item = action.item
+        if getattr(action, "keep_private", False):
+            item = dataclasses.replace(item, private=True)
+        only_time = getattr(action, "only_time", False)
+        own_event = isinstance(action, UpdateGoogle) and action.link.origin == "google"
         return google_body(
-            item, self.ctx.options, event_id=event_id, linked=await self._linked(item.id),
-            origin=origin_for("pipedrive", item.id), default_tz=self.ctx.calendar_tz,
-            only_time=getattr(action, "only_time", False),
+            item,
+            self.ctx.options,
+            event_id=event_id,
+            linked=None if only_time else await self._linked(item.id),
+            origin=None if own_event else origin_for("pipedrive", item.id),
+            default_tz=self.ctx.calendar_tz,
+            only_time=only_time,
         )
 
     async def _google(self, actions: list) -> list[SyncEvent]:
@@ -216,34 +295,42 @@ class Executor:
         for action in actions:
             try:
                 if isinstance(action, DeleteGoogle):
-                    if action.inferred:
-                        current = await g.get_event(cal, action.link.google_id)
-                        if current is not None and current.get("status") != "cancelled":
-                            ctx.data.delete_link(action.link)  # moved out of the window: not deleted
-                            continue
+                    if action.inferred and await self._activity_alive(action.link.pipedrive_id):
+                        # The activity was only missing from the listing (another owner now):
+                        # it was not deleted, so its event stays; the pair is no longer synced.
+                        ctx.data.delete_link(action.link)
+                        continue
                     ops.append(g.op_delete(cal, action.link.google_id))
                     pending.append((action, None))
                 elif isinstance(action, UpdateGoogle):
-                    ops.append(g.op_patch(cal, action.link.google_id, await self._google_body(action, None)))
+                    ops.append(
+                        g.op_patch(
+                            cal, action.link.google_id, await self._google_body(action, None)
+                        )
+                    )
                     pending.append((action, None))
                 elif isinstance(action, CreateOnGoogle):
                     event_id = google_event_id(ctx.id_seed, action.item.id)
                     ops.append(g.op_insert(cal, await self._google_body(action, event_id)))
                     pending.append((action, event_id))
             except (ApiError, ValueError, UnmappableItem) as exc:
-                events.append(self._error(action.item if hasattr(action, "item") else None, "google", exc))
+                events.append(
+                    self._error(action.item if hasattr(action, "item") else None, "google", exc)
+                )
         if not ops:
             return events
         results = await g.batch(ops)
-        for (action, event_id), result in zip(pending, results, strict=True):
+        for (action, chosen_id), result in zip(pending, results, strict=True):
             try:
-                events.extend(await self._google_result(action, event_id, result))
+                events.extend(await self._google_result(action, chosen_id, result))
             except (ApiError, ValueError, UnmappableItem) as exc:
                 item = getattr(action, "item", None)
                 events.append(self._error(item, "google", exc))
         return events
 
-    async def _google_result(self, action, event_id: str | None, result: BatchResult) -> list[SyncEvent]:
+    async def _google_result(
+        self, action, event_id: str | None, result: BatchResult
+    ) -> list[SyncEvent]:
         ctx = self.ctx
         counts = ctx.summary.google
         if isinstance(action, DeleteGoogle):
@@ -251,13 +338,22 @@ class Executor:
                 ctx.data.delete_link(action.link)
                 if result.status in (200, 204):
                     counts.deleted += 1
-                    return [self._event("delete", None, side="google", reason=action.reason,
-                                        item_id=action.link.google_id)]
+                    return [
+                        self._event(
+                            "delete",
+                            None,
+                            side="google",
+                            reason=action.reason,
+                            item_id=action.link.google_id,
+                        )
+                    ]
                 return []
             raise batch_error(result, "delete")
         if isinstance(action, UpdateGoogle):
             if result.status == 200:
-                self._link(item_from_google(result.body, ctx.calendar_tz), action.item, action.link.origin)
+                self._link(
+                    item_from_google(result.body, ctx.calendar_tz), action.item, action.link.origin
+                )
                 counts.updated += 1
                 return [self._event("update", action.item, side="google")]
             if result.status in (404, 410):
@@ -286,15 +382,31 @@ class Executor:
             existing = await g.get_event(ctx.calendar_id, event_id)
             if existing is not None and existing.get("status") != "cancelled":
                 # Ours already (a crash before the link was saved): adopt it, bring it up to date.
-                body = google_body(item, ctx.options, event_id=None, linked=await self._linked(item.id),
-                                   origin=origin_for("pipedrive", item.id), default_tz=ctx.calendar_tz)
+                body = google_body(
+                    item,
+                    ctx.options,
+                    event_id=None,
+                    linked=await self._linked(item.id),
+                    origin=origin_for("pipedrive", item.id),
+                    default_tz=ctx.calendar_tz,
+                )
                 patched = await g.patch_event(ctx.calendar_id, event_id, body)
                 self._link(item_from_google(patched, ctx.calendar_tz), item, "pipedrive")
                 ctx.summary.google.created += 1
-                return [self._event("create", item, side="google", reason="recovered an interrupted create")]
+                return [
+                    self._event(
+                        "create", item, side="google", reason="recovered an interrupted create"
+                    )
+                ]
             if existing is None:
-                body = google_body(item, ctx.options, event_id=event_id, linked=await self._linked(item.id),
-                                   origin=origin_for("pipedrive", item.id), default_tz=ctx.calendar_tz)
+                body = google_body(
+                    item,
+                    ctx.options,
+                    event_id=event_id,
+                    linked=await self._linked(item.id),
+                    origin=origin_for("pipedrive", item.id),
+                    default_tz=ctx.calendar_tz,
+                )
                 created = await g.insert_event(ctx.calendar_id, body)
                 self._link(item_from_google(created, ctx.calendar_tz), item, "pipedrive")
                 ctx.summary.google.created += 1
@@ -326,21 +438,33 @@ class Executor:
         pd = ctx.services.pipedrive
         counts = ctx.summary.pipedrive
         if isinstance(action, DeletePipedrive):
-            if action.inferred:
-                current = await pd.get_activity(action.link.pipedrive_id)
-                if current is not None and not current.get("is_deleted"):
-                    ctx.data.delete_link(action.link)
-                    return []
+            if action.inferred and await self._event_alive(action.link.google_id):
+                # The event was only missing from the window's listing (it moved out of the
+                # window): it was not deleted, so its activity stays.
+                ctx.data.delete_link(action.link)
+                return []
             deleted = await pd.delete_activity(action.link.pipedrive_id)
             ctx.data.delete_link(action.link)
             if not deleted:
                 return []
             counts.deleted += 1
-            return [self._event("delete", None, side="pipedrive", reason=action.reason,
-                                item_id=action.link.pipedrive_id)]
+            return [
+                self._event(
+                    "delete",
+                    None,
+                    side="pipedrive",
+                    reason=action.reason,
+                    item_id=action.link.pipedrive_id,
+                )
+            ]
         if isinstance(action, UpdatePipedrive):
-            body = pipedrive_body(action.item, ctx.options, marker=pipedrive_marker(action.item.id),
-                                  private_mode=action.private_mode, create=False)
+            body = pipedrive_body(
+                action.item,
+                ctx.options,
+                marker=pipedrive_marker(action.item.id),
+                private_mode=action.private_mode,
+                create=False,
+            )
             answer = await pd.update_activity(action.link.pipedrive_id, body)
             if answer is None:
                 ctx.data.delete_link(action.link)
@@ -364,5 +488,9 @@ class Executor:
 
 
 def batch_error(result: BatchResult, what: str) -> ValueError:
-    message = (result.body.get("error") or {}).get("message", "") if isinstance(result.body, dict) else ""
-    return ValueError(f"Google refused the {what} ({result.status} {result.reason}): {message}".strip())
+    message = (
+        (result.body.get("error") or {}).get("message", "") if isinstance(result.body, dict) else ""
+    )
+    return ValueError(
+        f"Google refused the {what} ({result.status} {result.reason}): {message}".strip()
+    )

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from .errors import NotFound
-from .http import ApiError, Http, google_reason
+from .http import ApiError, Http, google_reason, sleep
 
 CALENDAR_PATH = "/calendar/v3"
 BATCH_PATH = "/batch/calendar/v3"
@@ -123,6 +123,30 @@ class GoogleCalendar:
                 continue
             return EventPage(items, page.get("nextSyncToken"))
 
+    async def instances(
+        self, calendar_id: str, event_id: str, *, time_min: datetime, time_max: datetime
+    ) -> list[dict] | None:
+        """Every instance of recurring event `event_id` in [time_min, time_max) (all pages);
+        None when the series is gone (404/410)."""
+        params: dict[str, str | int] = {
+            "timeMin": _ts(time_min),
+            "timeMax": _ts(time_max),
+            "maxResults": MAX_RESULTS,
+        }
+        path = f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}/instances"
+        items: list[dict] = []
+        while True:
+            response = await self.http.send("GET", path, params=params)
+            if response.status_code in (404, 410):
+                return None
+            if response.status_code != 200:
+                raise ApiError("google", response)
+            page = response.json()
+            items.extend(page.get("items", []))
+            if not page.get("nextPageToken"):
+                return items
+            params["pageToken"] = page["nextPageToken"]
+
     async def get_event(self, calendar_id: str, event_id: str) -> dict | None:
         response = await self.http.send(
             "GET", f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}"
@@ -138,7 +162,7 @@ class GoogleCalendar:
         response = await self.http.send("POST", f"{_cal(calendar_id)}/events", json=body)
         if response.status_code == 409 and body.get("id"):
             existing = await self.get_event(calendar_id, body["id"])
-            if existing is not None:
+            if existing is not None and existing.get("status") != "cancelled":
                 return existing
         if response.status_code != 200:
             raise ApiError("google", response)
@@ -194,9 +218,7 @@ class GoogleCalendar:
                     else:
                         results[i] = answer
             if retry:
-                from .http import sleep
-
-                await sleep(min(0.2 * 2**rounds, 10.0))
+                await sleep(min(self.http.wait_initial * 2**rounds, self.http.wait_max))
             pending = retry
         return [r for r in results if r is not None]
 

@@ -22,6 +22,7 @@ log = logging.getLogger("calsync.http")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 GOOGLE_RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 MAX_RETRY_AFTER = 120.0
+MAX_REFRESHES = 3  # token refreshes per request
 
 
 class RetryableStatus(Exception):
@@ -151,7 +152,7 @@ class Http:
         writing again. Connection failures before sending are always retried.
         """
         extra_headers = kwargs.pop("headers", None) or {}
-        refreshed = False
+        refreshes = 0
         hook = _should_retry if idempotent else _should_retry_unsent
         try:
             async for attempt in stamina.retry_context(
@@ -160,6 +161,9 @@ class Http:
                 timeout=self.timeout,
                 wait_initial=self.wait_initial,
                 wait_max=self.wait_max,
+                # stamina's default jitter is a whole second; keep it in scale with the
+                # initial wait (retry_wait) so that short waits stay short.
+                wait_jitter=self.wait_initial,
             ):
                 with attempt:
                     if attempt.num > 1:
@@ -171,8 +175,15 @@ class Http:
                     response = await self.client.request(method, url, headers=headers, **kwargs)
                     if self.on_response is not None:
                         await self.on_response(response)
-                    if response.status_code == 401 and self.refresh is not None and not refreshed:
-                        refreshed = True
+                    if (
+                        response.status_code == 401
+                        and self.refresh is not None
+                        and refreshes < MAX_REFRESHES
+                    ):
+                        # An expired access token: refresh and try again. A revoked grant
+                        # fails in refresh() itself (AuthError); a token that keeps being
+                        # refused after a few fresh ones is not an expiry.
+                        refreshes += 1
                         await self.refresh()
                         raise RetryableStatus(response, 0.0)
                     if not idempotent and response.status_code >= 500:

@@ -309,7 +309,7 @@ def google_body(
     *,
     event_id: str | None,
     linked: LinkedContacts | None,
-    origin: str,
+    origin: str | None,
     default_tz: str | None = None,
     only_time: bool = False,
 ) -> dict[str, Any]:
@@ -319,16 +319,19 @@ def google_body(
     UTC; all-day items as dates. With `only_time` only start/end (and our marker) are sent:
     used for the Busy placeholders of private Google events, whose details stay in Google.
     Linked contacts (block in the description, linked person as attendee) only when
-    `options.linked_contacts` is on and `linked` is given; never otherwise.
+    `options.linked_contacts` is on and `linked` is given; never otherwise. `origin` None
+    writes no marker: updates of the user's own events (pairs that started on Google) must
+    not label them as copies.
     """
-    props = {ORIGIN_KEY: origin}
-    if item.side == "pipedrive":
-        props[ACTIVITY_KEY] = item.id
     body: dict[str, Any] = {}
     if event_id is not None:
         body["id"] = event_id
     body.update(_google_times(item, default_tz))
-    body["extendedProperties"] = {"private": props}
+    if origin is not None:
+        props = {ORIGIN_KEY: origin}
+        if item.side == "pipedrive":
+            props[ACTIVITY_KEY] = item.id
+        body["extendedProperties"] = {"private": props}
     if only_time:
         return body
     use_linked = options.linked_contacts and linked is not None and not linked.is_empty()

@@ -17,6 +17,7 @@ import httpx
 from .http import AmbiguousWrite, ApiError, Http
 
 PAGE_LIMIT = 500
+MAX_IDS = 100  # ids per list request (the API's limit)
 
 
 def _ts(when: datetime) -> str:
@@ -135,6 +136,21 @@ class Pipedrive:
         if response.status_code != 200:
             raise ApiError("pipedrive", response)
         return response.json()["data"]
+
+    async def by_ids(self, kind: str, ids: list[str]) -> list[dict]:
+        """Live persons / organizations / deals (`kind`) with these ids, 100 ids a request."""
+        found: list[dict] = []
+        for start in range(0, len(ids), MAX_IDS):
+            chunk = ids[start : start + MAX_IDS]
+            params: dict[str, str | int] = {"ids": ",".join(chunk), "limit": PAGE_LIMIT}
+            while True:
+                page = await self.http.json("GET", f"/api/v2/{kind}", params=params)
+                found.extend(page.get("data") or [])
+                cursor = (page.get("additional_data") or {}).get("next_cursor")
+                if not cursor:
+                    break
+                params["cursor"] = cursor
+        return found
 
     async def person(self, person_id: int | str) -> dict | None:
         return await self._get("persons", person_id)

@@ -55,13 +55,17 @@ class UpdateGoogle:
     """Patch the linked Google event with activity `item`'s content.
 
     `only_time`: the event is private and its activity a Busy placeholder: send only the
-    times. If the event turns out to be gone, the executor drops the link and creates it anew.
+    times. `keep_private`: the event is private but its activity is not (mode `public`): the
+    event stays private (the activity `item` itself is left as it is, so that the link
+    records what Pipedrive really holds). If the event turns out to be gone, the executor
+    drops the link and creates it anew.
     """
 
     link: Link
     item: CalendarItem
     only_time: bool = False
     side: Side = "google"
+    keep_private: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +228,7 @@ class _Ctx:
     window: tuple[datetime, datetime]
     now: datetime
     two_way: bool
+    rewrite_google: bool = False
     out: list[Action] = field(default_factory=list)
 
 
@@ -235,15 +240,17 @@ def plan(
     options: Options,
     now: datetime,
     full: bool,
+    rewrite_google: bool = False,
 ) -> Plan:
     """Decide what to write where.
 
     `google` / `pipedrive`: the items seen this run by id (changed items from the incremental
     feeds, or, with `full`, complete listings of the window). With `full`, a linked item absent
     from its side's listing counts as "missing" (see docs/planner.md); otherwise absent means
-    "unknown" (not changed).
+    "unknown" (not changed). `rewrite_google`: the options that shape Google copies changed
+    (linked contacts): every pair seen unchanged on both sides is written to Google again.
     """
-    ctx = _Ctx(options, options.window(now), now, options.sync_type == "two-way")
+    ctx = _Ctx(options, options.window(now), now, options.sync_type == "two-way", rewrite_google)
     by_google = {link.google_id: link for link in links}
     by_pipedrive = {link.pipedrive_id: link for link in links}
     by_series: dict[str, list[Link]] = {}
@@ -377,7 +384,7 @@ def _update_google(ctx: _Ctx, link: Link, p: CalendarItem) -> Action:
         return UpdateGoogle(link, p, only_time=True)
     if link.google_private and not p.private:
         # "public" mode dropped the privacy on the Pipedrive side; never drop it on Google.
-        p = dataclasses.replace(p, private=True)
+        return UpdateGoogle(link, p, keep_private=True)
     return UpdateGoogle(link, p)
 
 
@@ -429,7 +436,11 @@ def _pair(
 
     if ctx.two_way:
         if g_quiet and p_quiet:
-            return  # unchanged on both sides (an etag bump alone is no change)
+            # Unchanged on both sides (an etag bump alone is no change), unless the options
+            # that shape Google copies changed: then the copy is written again.
+            if ctx.rewrite_google and g is not None and p is not None:
+                out.append(_update_google(ctx, link, p))
+            return
         if gs == "changed" and p_quiet:
             out.extend(_update_pipedrive(ctx, link, g))  # type: ignore[arg-type]
             return
@@ -515,7 +526,9 @@ def _pair(
         # Changed on Google only: not imported; overwritten on the next Pipedrive change.
         out.append(Skip(g, "one-way sync: Google edits are not imported", "one-way"))
         return
-    # Unchanged on both sides.
+    # Unchanged on both sides (rewritten when the options shaping Google copies changed).
+    if ctx.rewrite_google and g is not None and p is not None:
+        out.append(_update_google(ctx, link, p))
 
 
 def _relink(

@@ -37,7 +37,9 @@ class Services:
             await client.aclose()
 
 
-def _client(base_url: str, transport: httpx.AsyncBaseTransport | None, timeout: float) -> httpx.AsyncClient:
+def _client(
+    base_url: str, transport: httpx.AsyncBaseTransport | None, timeout: float
+) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=base_url,
         transport=transport,
@@ -72,20 +74,39 @@ def open_services(
         "google", OAuthTokens.from_json(secrets["google"]), g_client, on_change=save("google")
     )
     sessions = [g_session]
-    google_http = Http("google", g_client, auth_headers=g_session.headers, refresh=g_session.refresh,
-                       wait_initial=retry_wait)
+    google_http = Http(
+        "google",
+        g_client,
+        auth_headers=g_session.headers,
+        refresh=g_session.refresh,
+        wait_initial=retry_wait,
+    )
     if "pipedrive_oauth" in secrets:
         p_session = OAuthSession(
-            "pipedrive", OAuthTokens.from_json(secrets["pipedrive_oauth"]), p_client,
-            basic_auth=True, on_change=save("pipedrive_oauth"),
+            "pipedrive",
+            OAuthTokens.from_json(secrets["pipedrive_oauth"]),
+            p_client,
+            basic_auth=True,
+            on_change=save("pipedrive_oauth"),
         )
         sessions.append(p_session)
-        pipedrive_http = Http("pipedrive", p_client, auth_headers=p_session.headers,
-                              refresh=p_session.refresh, wait_initial=retry_wait)
+        pipedrive_http = Http(
+            "pipedrive",
+            p_client,
+            auth_headers=p_session.headers,
+            refresh=p_session.refresh,
+            wait_initial=retry_wait,
+        )
     else:
         token = ApiToken(secrets["pipedrive_api_token"])
-        pipedrive_http = Http("pipedrive", p_client, auth_headers=token.headers, wait_initial=retry_wait)
+        pipedrive_http = Http(
+            "pipedrive", p_client, auth_headers=token.headers, wait_initial=retry_wait
+        )
     return Services(
-        GoogleCalendar(google_http), Pipedrive(pipedrive_http), google_http, pipedrive_http,
-        (g_client, p_client), tuple(sessions),
+        GoogleCalendar(google_http),
+        Pipedrive(pipedrive_http),
+        google_http,
+        pipedrive_http,
+        (g_client, p_client),
+        tuple(sessions),
     )

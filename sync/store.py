@@ -276,6 +276,8 @@ class Cursors:
     """The calendar id the sync token belongs to (a new calendar needs a full listing)."""
     pipedrive_updated_since: str | None = None
     last_full_reconcile: datetime | None = None
+    options_used: dict[str, Any] | None = None
+    """The options of the last complete run (Options.to_json()): a change means a full run."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -283,6 +285,7 @@ class Cursors:
             "google_calendar": self.google_calendar,
             "pipedrive_updated_since": self.pipedrive_updated_since,
             "last_full_reconcile": _iso(self.last_full_reconcile),
+            "options_used": self.options_used,
         }
 
     @classmethod
@@ -292,6 +295,7 @@ class Cursors:
             google_calendar=data.get("google_calendar"),
             pipedrive_updated_since=data.get("pipedrive_updated_since"),
             last_full_reconcile=_dt(data.get("last_full_reconcile")),
+            options_used=data.get("options_used"),
         )
 
 

@@ -58,7 +58,9 @@ class Vault:
                 return json.loads(raw)
         path = self._path(account_id)
         if not path.exists():
-            raise StoreError(f"no saved credentials for account {account_id}: run `calsync reconnect {account_id}` or connect again")
+            raise StoreError(
+                f"no saved credentials for account {account_id}: run `calsync reconnect {account_id}` or connect again"
+            )
         try:
             return json.loads(path.read_text())
         except (OSError, ValueError) as exc:

@@ -102,54 +102,118 @@ def build_parser() -> Parser:
         help="enforce the real rate limits of a Pipedrive plan: " + ", ".join(LIMIT_PLANS),
     )
 
-    co = sub.add_parser("connect", help="add an account (the sandbox, or the real Google + Pipedrive)",
-                        description="Add an account: against a running sandbox (its OAuth consents at once), "
-                        "or the real services (Google sign-in in the browser, and a Pipedrive API token).")
+    co = sub.add_parser(
+        "connect",
+        help="add an account (the sandbox, or the real Google + Pipedrive)",
+        description="Add an account: against a running sandbox (its OAuth consents at once), "
+        "or the real services (Google sign-in in the browser, and a Pipedrive API token).",
+    )
     where = co.add_mutually_exclusive_group(required=True)
-    where.add_argument("--sandbox", metavar="URL", help="a running `calsync sandbox`, e.g. http://127.0.0.1:8765")
-    where.add_argument("--google", metavar="CLIENT_SECRET.json", type=Path,
-                       help="a Google OAuth desktop client secret file (see docs/real-accounts.md)")
+    where.add_argument(
+        "--sandbox", metavar="URL", help="a running `calsync sandbox`, e.g. http://127.0.0.1:8765"
+    )
+    where.add_argument(
+        "--google",
+        metavar="CLIENT_SECRET.json",
+        type=Path,
+        help="a Google OAuth desktop client secret file (see docs/real-accounts.md)",
+    )
     pd = co.add_mutually_exclusive_group()
     pd.add_argument("--pipedrive-token", metavar="T", help="your Pipedrive personal API token")
-    pd.add_argument("--pipedrive-oauth", action="store_true", help="sign in to Pipedrive with OAuth")
+    pd.add_argument(
+        "--pipedrive-oauth", action="store_true", help="sign in to Pipedrive with OAuth"
+    )
 
-    op = sub.add_parser("options", help="show or change the sync options",
-                        description="With no value flags, prints the current options.")
-    op.add_argument("--calendar", metavar="ID", help="the Google calendar to sync (an id, or primary)")
-    op.add_argument("--sync-type", metavar="one-way|two-way", help="one-way: Pipedrive -> Google only; "
-                    "two-way: both directions")
-    op.add_argument("--save-as", metavar="TYPE_KEY", help="activity type for Google events saved to Pipedrive")
-    op.add_argument("--push-types", metavar="KEY,KEY", help="Pipedrive activity types synced to the calendar")
-    op.add_argument("--private", metavar="private|busy|public|skip", help="how private Google events are saved")
+    op = sub.add_parser(
+        "options",
+        help="show or change the sync options",
+        description="With no value flags, prints the current options.",
+    )
+    op.add_argument(
+        "--calendar", metavar="ID", help="the Google calendar to sync (an id, or primary)"
+    )
+    op.add_argument(
+        "--sync-type",
+        metavar="one-way|two-way",
+        help="one-way: Pipedrive -> Google only; two-way: both directions",
+    )
+    op.add_argument(
+        "--save-as", metavar="TYPE_KEY", help="activity type for Google events saved to Pipedrive"
+    )
+    op.add_argument(
+        "--push-types", metavar="KEY,KEY", help="Pipedrive activity types synced to the calendar"
+    )
+    op.add_argument(
+        "--private", metavar="private|busy|public|skip", help="how private Google events are saved"
+    )
     linked = op.add_mutually_exclusive_group()
-    linked.add_argument("--linked-contacts", dest="linked_contacts", action="store_const", const=True,
-                        help="put linked person, organization and deal details into Google events")
-    linked.add_argument("--no-linked-contacts", dest="linked_contacts", action="store_const", const=False,
-                        help="keep linked contact details in Pipedrive")
-    op.add_argument("--window-past", type=_non_negative, metavar="DAYS", help="days back to sync (default 30)")
-    op.add_argument("--window-future", type=_non_negative, metavar="DAYS", help="days ahead to sync (default 365)")
+    linked.add_argument(
+        "--linked-contacts",
+        dest="linked_contacts",
+        action="store_const",
+        const=True,
+        help="put linked person, organization and deal details into Google events",
+    )
+    linked.add_argument(
+        "--no-linked-contacts",
+        dest="linked_contacts",
+        action="store_const",
+        const=False,
+        help="keep linked contact details in Pipedrive",
+    )
+    op.add_argument(
+        "--window-past", type=_non_negative, metavar="DAYS", help="days back to sync (default 30)"
+    )
+    op.add_argument(
+        "--window-future",
+        type=_non_negative,
+        metavar="DAYS",
+        help="days ahead to sync (default 365)",
+    )
     op.add_argument("--json", action="store_true", help="print the options as one JSON object")
     op.add_argument("--account", metavar="ID", help="which account (when there are several)")
 
-    sy = sub.add_parser("sync", help="sync once, or keep syncing", description="Sync Google and Pipedrive.")
+    sy = sub.add_parser(
+        "sync", help="sync once, or keep syncing", description="Sync Google and Pipedrive."
+    )
     mode = sy.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--once", action="store_true", help="one run, then exit (0 ok, 1 failed, 3 guarded)")
-    mode.add_argument("--watch", action="store_true", help="sync every --interval seconds until Ctrl+C")
-    sy.add_argument("--json", action="store_true", help="print the run's summary as one JSON object")
-    sy.add_argument("--dry-run", action="store_true", help="show what would be written; write nothing")
-    sy.add_argument("--force-delete", action="store_true",
-                    help="apply a run that the mass-deletion guard held")
-    sy.add_argument("--interval", type=_seconds, default=30.0, metavar="SECONDS",
-                    help="seconds between runs with --watch (default 30)")
+    mode.add_argument(
+        "--once", action="store_true", help="one run, then exit (0 ok, 1 failed, 3 guarded)"
+    )
+    mode.add_argument(
+        "--watch", action="store_true", help="sync every --interval seconds until Ctrl+C"
+    )
+    sy.add_argument(
+        "--json", action="store_true", help="print the run's summary as one JSON object"
+    )
+    sy.add_argument(
+        "--dry-run", action="store_true", help="show what would be written; write nothing"
+    )
+    sy.add_argument(
+        "--force-delete", action="store_true", help="apply a run that the mass-deletion guard held"
+    )
+    sy.add_argument(
+        "--interval",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="seconds between runs with --watch (default 30)",
+    )
     sy.add_argument("--account", metavar="ID", help="only this account (default: every active one)")
 
     ac = sub.add_parser("accounts", help="list connected and previously synced accounts")
-    ac.add_argument("--json", action="store_true", help='{"active": [...], "previously_synced": [...]}')
+    ac.add_argument(
+        "--json", action="store_true", help='{"active": [...], "previously_synced": [...]}'
+    )
 
     dc = sub.add_parser("disconnect", help="stop syncing an account (nothing is deleted)")
-    dc.add_argument("id", nargs="?", metavar="ID", help="the account (default: the only active one)")
+    dc.add_argument(
+        "id", nargs="?", metavar="ID", help="the account (default: the only active one)"
+    )
 
-    rc = sub.add_parser("reconnect", help="start syncing a stopped account again, with its last options")
+    rc = sub.add_parser(
+        "reconnect", help="start syncing a stopped account again, with its last options"
+    )
     rc.add_argument("id", metavar="ID")
 
     lg = sub.add_parser("log", help="run history and what each run did")
@@ -200,9 +264,15 @@ def _option_changes(args: argparse.Namespace) -> dict:
     from sync.options import parse_push_types
 
     changes: dict = {}
-    for flag, key in (("calendar", "calendar"), ("sync_type", "sync_type"), ("save_as", "save_as"),
-                      ("private", "private"), ("linked_contacts", "linked_contacts"),
-                      ("window_past", "window_past_days"), ("window_future", "window_future_days")):
+    for flag, key in (
+        ("calendar", "calendar"),
+        ("sync_type", "sync_type"),
+        ("save_as", "save_as"),
+        ("private", "private"),
+        ("linked_contacts", "linked_contacts"),
+        ("window_past", "window_past_days"),
+        ("window_future", "window_future_days"),
+    ):
         value = getattr(args, flag)
         if value is not None:
             changes[key] = value
@@ -220,19 +290,40 @@ def run_command(args: argparse.Namespace) -> int:
         if args.google and not (args.pipedrive_token or args.pipedrive_oauth):
             raise _usage("connect --google needs --pipedrive-token T or --pipedrive-oauth")
         if args.sandbox and (args.pipedrive_token or args.pipedrive_oauth):
-            raise _usage("connect --sandbox takes the sandbox's own Pipedrive credentials: drop --pipedrive-*")
-        return commands.connect(console, home=None, sandbox=args.sandbox, google=args.google,
-                                pipedrive_token=args.pipedrive_token, pipedrive_oauth=args.pipedrive_oauth)
+            raise _usage(
+                "connect --sandbox takes the sandbox's own Pipedrive credentials: drop --pipedrive-*"
+            )
+        return commands.connect(
+            console,
+            home=None,
+            sandbox=args.sandbox,
+            google=args.google,
+            pipedrive_token=args.pipedrive_token,
+            pipedrive_oauth=args.pipedrive_oauth,
+        )
     if args.command == "options":
-        return commands.options(console, home=None, account_id=args.account, changes=_option_changes(args),
-                                as_json=args.json)
+        return commands.options(
+            console,
+            home=None,
+            account_id=args.account,
+            changes=_option_changes(args),
+            as_json=args.json,
+        )
     if args.command == "sync":
         if args.watch:
             if args.json or args.dry_run or args.force_delete:
                 raise _usage("--json, --dry-run and --force-delete go with --once, not --watch")
-            return commands.sync_watch(console, home=None, account_id=args.account, interval=args.interval)
-        return commands.sync_once(console, home=None, account_id=args.account, as_json=args.json,
-                                  dry_run=args.dry_run, force_delete=args.force_delete)
+            return commands.sync_watch(
+                console, home=None, account_id=args.account, interval=args.interval
+            )
+        return commands.sync_once(
+            console,
+            home=None,
+            account_id=args.account,
+            as_json=args.json,
+            dry_run=args.dry_run,
+            force_delete=args.force_delete,
+        )
     if args.command == "accounts":
         return commands.accounts(console, home=None, as_json=args.json)
     if args.command == "disconnect":
@@ -240,7 +331,9 @@ def run_command(args: argparse.Namespace) -> int:
     if args.command == "reconnect":
         return commands.reconnect(console, home=None, account_id=args.id)
     if args.command == "log":
-        return commands.log(console, home=None, account_id=args.account, as_json=args.json, run=args.run)
+        return commands.log(
+            console, home=None, account_id=args.account, as_json=args.json, run=args.run
+        )
     raise AssertionError(args.command)
 
 
@@ -273,8 +366,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug, not a user error: still one line, details on request
         if os.environ.get("CALSYNC_DEBUG"):
             raise
-        sys.stderr.write(f"calsync: internal error: {exc.__class__.__name__}: {exc} "
-                         "(set CALSYNC_DEBUG=1 to see the traceback)\n")
+        sys.stderr.write(
+            f"calsync: internal error: {exc.__class__.__name__}: {exc} "
+            "(set CALSYNC_DEBUG=1 to see the traceback)\n"
+        )
         return EXIT_FAILED
 
 

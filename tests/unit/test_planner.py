@@ -368,7 +368,9 @@ def test_public_mode_never_drops_privacy_on_google():
     pi = p(private=False)
     link = Link.from_items(gi, pi, origin="google", synced_at=NOW)
     pl = run([link], [], [edit(pi, title="renamed")], TWO.replace(private="public"))
-    assert pl.actions[0].item.private is True and pl.actions[0].item.title == "renamed"
+    assert pl.actions[0].keep_private is True and pl.actions[0].item.title == "renamed"
+    # The item stays what Pipedrive holds, so that the link records the real activity.
+    assert pl.actions[0].item.private is False
 
 
 def test_event_turned_private_under_skip_is_unlinked():
@@ -650,3 +652,23 @@ def test_an_id_is_never_relinked_twice_in_one_run():
     relinked = [(a.link.google_id, a.link.pipedrive_id) for a in pl.of(Relink)]
     assert relinked == [("ev1", "42")]
     assert sorted(kinds(pl)) == ["CreateOnGoogle", "CreateOnPipedrive", "Relink"]
+
+
+# ---------------------------------------------------------------- options that reshape copies
+
+
+@pytest.mark.parametrize("options", [TWO, ONE], ids=["two-way", "one-way"])
+def test_rewrite_google_writes_unchanged_pairs_again(options):
+    link, gi, pi = linked(origin="pipedrive")
+    args = dict(links=[link], google={gi.id: gi}, pipedrive={pi.id: pi}, options=options, now=NOW)
+    assert len(plan(**args, full=True)) == 0
+    assert plan(**args, full=True, rewrite_google=True).actions == (UpdateGoogle(link, pi),)
+    # Only pairs seen on both sides: nothing to write from when the activity was not listed.
+    assert len(plan(**{**args, "pipedrive": {}}, full=False, rewrite_google=True)) == 0
+
+
+def test_rewrite_google_keeps_busy_placeholders_to_their_time():
+    link, gi, pi = linked(origin="google", private=True)
+    pl = plan(links=[link], google={gi.id: gi}, pipedrive={pi.id: pi},
+              options=TWO.replace(private="busy"), now=NOW, full=True, rewrite_google=True)  # fmt: skip
+    assert pl.actions == (UpdateGoogle(link, pi, only_time=True),)
