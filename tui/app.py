@@ -1,25 +1,402 @@
-"""The Textual app (its first screen: "Calendar sync")."""
+"""The Textual app: Pipedrive's Calendar sync settings page in a terminal, with live sync."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from textual import on, work
+from textual.app import App
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from sync import accounts as engine
+from sync.errors import CalsyncError
+from sync.runner import run_once
+from sync.store import Account, Store
+from sync.vault import Vault
+
+from .commands import CalsyncCommands
+from .demo import DemoSandbox, loopback_port
+from .dialogs.confirm import ConfirmDialog
+from .dialogs.error import ErrorDialog
+from .dialogs.guard import GuardDialog
+from .help import HelpScreen
+from .messages import SessionChanged, SyncEvents
+from .session import Batcher, SyncSession
+
+WATCH_INTERVAL = 30.0
+QUIT_WAIT = 5.0
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class CalsyncApp(App):
-    """calsync in the terminal."""
+    """calsync in the terminal.
+
+    Every argument has a default, so `CalsyncApp().run()` is the real app. Tests pass
+    `home`, a `sandbox` ASGI app to run the offline demo in-process (no port, no thread),
+    and the sandbox's frozen `clock`.
+    """
 
     TITLE = "Calendar sync"
-    SUB_TITLE = "Google Calendar <-> Pipedrive"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Quit calsync")]
+    SUB_TITLE = "Google Calendar ⇄ Pipedrive"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {CalsyncCommands}
+    BINDINGS = [
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="quit",
+            tooltip="Stop syncing and the sandbox, then quit",
+            priority=True,
+        ),
+        Binding(
+            "question_mark", "help", "Help", id="help", tooltip="Keys and what each screen does"
+        ),
+    ]
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with Vertical(id="first"):
-            yield Static("[b]Calendar sync[/b]", id="heading")
-            yield Static(
-                "Keep your Google Calendar and your Pipedrive activities in sync.", id="intro"
+    def __init__(
+        self,
+        home: Path | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sandbox=None,
+        clock: Callable[[], datetime] | None = None,
+        watch_interval: float = WATCH_INTERVAL,
+    ) -> None:
+        super().__init__()
+        self.home = home
+        self.transport = transport
+        self.demo: DemoSandbox | None = (
+            DemoSandbox.in_process(sandbox) if sandbox is not None else None
+        )
+        self.clock = clock or _utc_now
+        self.watch_interval = watch_interval
+        self.sessions: dict[str, SyncSession] = {}
+        self._watchers: dict[str, Worker] = {}
+        self.store: Store
+        self.vault: Vault
+
+    # -- start and quit ------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from .screens.home import HomeScreen
+
+        try:
+            self.store = Store(self.home)
+        except CalsyncError as exc:
+            self.push_screen(
+                ErrorDialog.for_error("Cannot open calsync's data", exc),
+                callback=lambda _: self.exit(return_code=1),
             )
-        yield Footer()
+            return
+        self.vault = Vault(self.store.home)
+        self.push_screen(HomeScreen())
+        # Accounts of the real services go on syncing when the app opens again; a demo
+        # account of an earlier session starts when its log is opened (its sandbox first).
+        for account in self.store.accounts("active"):
+            if account.extra.get("kind") != "sandbox" and not account.needs_reconnect:
+                self.ensure_watch(account.id)
+
+    async def action_quit(self) -> None:
+        self.stop_all()
+        self.exit()
+
+    def stop_all(self) -> None:
+        for session in self.sessions.values():
+            session.stop.set()
+            session.wake.set()
+        for worker in list(self._watchers.values()):
+            worker.cancel()
+
+    def on_unmount(self) -> None:
+        self.stop_all()
+        for session in self.sessions.values():
+            # A run stops at its next event and saves what it did; wait for that (briefly)
+            # before the store closes.
+            session.finished.wait(QUIT_WAIT)
+        if self.demo is not None:
+            self.demo.stop()
+        if hasattr(self, "store"):
+            self.store.close()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # -- services ------------------------------------------------------------------
+
+    def transport_for(self, account: Account | None = None) -> httpx.AsyncBaseTransport | None:
+        """The in-process sandbox's transport for its accounts; else the one given (or the network)."""
+        if (
+            self.demo is not None
+            and self.demo.transport is not None
+            and (account is None or account.extra.get("google_base") == self.demo.url)
+        ):
+            return self.demo.transport
+        return self.transport
+
+    def start_demo(self, port: int = 0) -> DemoSandbox:
+        """The demo sandbox (started on first use; blocking: call from a thread worker)."""
+        if self.demo is None:
+            self.demo = DemoSandbox.serve(port)
+        return self.demo
+
+    def revive_demo(self, account: Account) -> None:
+        """An earlier session's demo account: serve a sandbox on its port again (blocking)."""
+        port = loopback_port(account.extra.get("google_base", ""))
+        if account.extra.get("kind") != "sandbox" or port is None or self.demo is not None:
+            return
+        # The port may be taken: most likely by a `calsync sandbox` that serves it already.
+        with contextlib.suppress(OSError):
+            self.start_demo(port)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    # -- navigation ----------------------------------------------------------------
+
+    def go_home(self) -> None:
+        """Back to "Calendar sync", closing everything above it."""
+        from .screens.home import HomeScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen_stack[-1], HomeScreen):
+            self.pop_screen()
+
+    def open_log(self, account_id: str) -> None:
+        from .screens.sync_log import SyncLogScreen
+
+        self.go_home()
+        self.push_screen(SyncLogScreen(account_id))
+
+    def open_options(self, account_id: str, *, then: str = "log") -> None:
+        from .screens.options import OptionsScreen
+
+        self.go_home()
+        self.push_screen(OptionsScreen(account_id, then=then))
+
+    def current_account_id(self) -> str | None:
+        """The account in view (on its log or options), else the only active one."""
+        account_id = getattr(self.screen, "account_id", None)
+        if account_id is not None:
+            return account_id
+        active = self.store.accounts("active")
+        return active[0].id if len(active) == 1 else None
+
+    # -- sync sessions ---------------------------------------------------------------
+
+    def session(self, account_id: str) -> SyncSession:
+        if account_id not in self.sessions:
+            self.sessions[account_id] = SyncSession(account_id)
+        return self.sessions[account_id]
+
+    def ensure_watch(self, account_id: str, *, force_delete: bool = False) -> SyncSession:
+        """Start watching the account unless it is already watched."""
+        session = self.session(account_id)
+        worker = self._watchers.get(account_id)
+        if worker is not None and worker.is_running and not session.stop.is_set():
+            if force_delete:
+                session.force_next = True
+                session.wake.set()
+            return session
+        session.stop.clear()
+        session.wake.clear()
+        session.force_next = force_delete
+        session.state = "syncing"
+        self._watchers[account_id] = self.watch_account(session)
+        self.post_message(SessionChanged(account_id))
+        return session
+
+    def sync_now(self, account_id: str) -> None:
+        """Run now: wake the watch, or start one (which runs at once)."""
+        worker = self._watchers.get(account_id)
+        if worker is not None and worker.is_running:
+            self.session(account_id).wake.set()
+        else:
+            self.ensure_watch(account_id)
+
+    def stop_watch(self, account_id: str) -> None:
+        session = self.session(account_id)
+        session.stop.set()
+        session.wake.set()
+        worker = self._watchers.pop(account_id, None)
+        if worker is not None:
+            worker.cancel()
+        session.state = "stopped"
+        session.progress = None
+        session.next_run = None
+        self.post_message(SessionChanged(account_id))
+
+    @work(thread=True, group="sync", exit_on_error=False, description="Watching an account")
+    def watch_account(self, session: SyncSession) -> None:
+        """Runs in a thread with its own event loop, so that neither the engine nor an
+        in-process sandbox can hold up the UI. One worker per account (not `exclusive`:
+        that would stop the other accounts' watches)."""
+        session.finished.clear()
+        try:
+            asyncio.run(self._watch_loop(session))
+        finally:
+            session.finished.set()
+
+    async def _watch_loop(self, session: SyncSession) -> None:
+        worker = get_current_worker()
+        account_id = session.account_id
+        batcher = Batcher(lambda events: self.post_message(SyncEvents(account_id, events)))
+
+        def stopped() -> bool:
+            return session.stop.is_set() or worker.is_cancelled
+
+        while not stopped():
+            account = self.store.account(account_id)
+            if account.extra.get("kind") == "sandbox" and self.demo is None:
+                # A demo account of an earlier session: serve its sandbox again and sign in
+                # to it afresh (the new sandbox does not know the old tokens).
+                self.revive_demo(account)
+                account = await engine.reconnect(
+                    self.store, self.vault, account, transport=self.transport_for(account)
+                )
+            force, session.force_next = session.force_next, False
+            session.next_run = None
+            events = run_once(
+                self.store,
+                self.vault,
+                account_id,
+                force_delete=force,
+                transport=self.transport_for(account),
+                now=self.now(),
+            )
+            try:
+                async for event in events:
+                    batcher.add(event)
+                    if stopped():
+                        break
+            finally:
+                await events.aclose()
+                batcher.flush()
+            if stopped():
+                break
+            session.next_run = self.now() + timedelta(seconds=self.watch_interval)
+            self.post_message(SessionChanged(account_id))
+            session.wake.wait(self.watch_interval)
+            session.wake.clear()
+
+    def on_sync_events(self, message: SyncEvents) -> None:
+        session = self.session(message.account_id)
+        for event in message.events:
+            session.record(event)
+            if event.kind == "guard":
+                self._ask_guard(message.account_id, event)
+        for screen in self.screen_stack:
+            if getattr(screen, "account_id", None) == message.account_id and hasattr(
+                screen, "add_events"
+            ):
+                screen.add_events(message.events)
+        self._refresh_home()
+
+    def on_session_changed(self, message: SessionChanged) -> None:
+        for screen in self.screen_stack:
+            if getattr(screen, "account_id", None) == message.account_id and hasattr(
+                screen, "session_changed"
+            ):
+                screen.session_changed()
+        self._refresh_home()
+
+    def _refresh_home(self) -> None:
+        from .screens.home import HomeScreen
+
+        if isinstance(self.screen, HomeScreen):  # a hidden home is rebuilt when it resumes
+            self.screen.refresh_accounts()
+
+    def _ask_guard(self, account_id: str, event) -> None:
+        account = self.store.account(account_id)
+
+        def answered(delete: bool | None) -> None:
+            if delete:
+                self.ensure_watch(account_id, force_delete=True)
+            else:
+                self.stop_watch(account_id)
+                self.session(account_id).state = "guarded"
+                self.notify(
+                    "Nothing was deleted; syncing is paused. Sync now checks again.",
+                    title="Kept",
+                    timeout=6,
+                )
+                self.post_message(SessionChanged(account_id))
+
+        self.push_screen(GuardDialog(event, account.email), callback=answered)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed sync turns into an error dialog."""
+        worker = event.worker
+        if worker.group != "sync" or event.state not in (WorkerState.ERROR, WorkerState.SUCCESS):
+            return
+        account_id = next((a for a, w in self._watchers.items() if w is worker), None)
+        if account_id is None:
+            return
+        self._watchers.pop(account_id, None)
+        session = self.session(account_id)
+        if event.state == WorkerState.ERROR:
+            session.state = "error"
+            session.error = str(worker.error)
+            session.progress = None
+            account = self.store.account(account_id)
+            self.push_screen(
+                ErrorDialog.for_error(f"Syncing {account.email} stopped", worker.error)
+            )
+        elif session.state not in ("guarded", "error"):
+            session.state = "stopped"
+        self.post_message(SessionChanged(account_id))
+
+    # -- account lifecycle -----------------------------------------------------------
+
+    def confirm_stop(self, account_id: str) -> None:
+        account = self.store.account(account_id)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.stop_syncing(account_id)
+
+        self.push_screen(
+            ConfirmDialog(
+                "Stop syncing?",
+                f"Stop syncing {account.email}? Nothing is deleted in Google Calendar or Pipedrive; "
+                "the account moves to Previously synced, where Reconnect brings it back.",
+                yes="Stop syncing",
+                no="Keep syncing",
+                danger=True,
+            ),
+            callback=answered,
+        )
+
+    def stop_syncing(self, account_id: str) -> None:
+        self.stop_watch(account_id)
+        account = self.store.account(account_id)
+        if account.state == "active":
+            engine.disconnect(self.store, account)
+        self.notify(f"Stopped syncing {account.email}", timeout=4)
+        self.go_home()
+        self._refresh_home()
+
+    @work(group="account", exit_on_error=False, description="Reconnecting an account")
+    async def reconnect(self, account_id: str) -> None:
+        account = self.store.account(account_id)
+        try:
+            if account.extra.get("kind") == "sandbox" and self.demo is None:
+                await asyncio.to_thread(self.revive_demo, account)
+            account = await engine.reconnect(
+                self.store, self.vault, account, transport=self.transport_for(account)
+            )
+        except Exception as exc:  # every failure is a dialog that says what to do
+            self.push_screen(ErrorDialog.for_error(f"Could not reconnect {account.email}", exc))
+            return
+        self._refresh_home()
+        self.open_options(account.id, then="log")

@@ -1,0 +1,1 @@
+"""Tests of the Textual app: snapshots of every screen and dialog, and pilot flows."""

@@ -1,0 +1,52 @@
+"""Command palette commands: "sync: run now", "sync: stop", "account: reconnect", "theme"."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from .app import CalsyncApp
+
+
+class CalsyncCommands(Provider):
+    """The app's own commands, about the account in view (or the only active one)."""
+
+    def _commands(self) -> list[tuple[str, object, str]]:
+        app: CalsyncApp = self.app  # type: ignore[assignment]
+        out: list[tuple[str, object, str]] = []
+        current = app.current_account_id()
+        if current is not None:
+            out.append(
+                ("sync: run now", partial(app.sync_now, current), "Run a sync of this account now")
+            )
+            out.append(
+                (
+                    "sync: stop",
+                    partial(app.confirm_stop, current),
+                    "Stop syncing this account (nothing is deleted)",
+                )
+            )
+        for account in app.store.accounts("previously_synced"):
+            out.append(
+                (
+                    f"account: reconnect {account.email}",
+                    partial(app.reconnect, account.id),
+                    "Bring this account back with its last options",
+                )
+            )
+        out.append(("theme", app.action_change_theme, "Choose the colour theme"))
+        return out
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)  # type: ignore[arg-type]
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)  # type: ignore[arg-type]

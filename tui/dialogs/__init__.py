@@ -1,0 +1,1 @@
+"""Modal dialogs: errors, confirmations, the mass-deletion guard, the conflicts view."""

@@ -1,0 +1,1 @@
+"""The app's screens, each with a sibling .tcss whose rules start with the screen's class."""

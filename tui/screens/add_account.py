@@ -1,0 +1,195 @@
+"""Add new account: the offline sandbox demo (default) or Google Calendar + Pipedrive."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import sys
+from pathlib import Path
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    Footer,
+    Header,
+    Input,
+    Label,
+    LoadingIndicator,
+    RadioButton,
+    RadioSet,
+    Static,
+)
+from textual.worker import Worker, WorkerState
+
+from sync import accounts as engine
+from sync.accounts import Connected
+from sync.errors import CalsyncError, UsageError
+
+from ..dialogs.error import ErrorDialog
+
+URL = re.compile(r"https?://\S+")
+
+
+def can_open_browser() -> bool:
+    """Only where a graphical browser can open: elsewhere Python's webbrowser may start a
+    console browser (lynx, w3m) that would take over this terminal."""
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
+class AddAccountScreen(Screen):
+    """Choose where to sync from, then connect (a worker) and go on to the sync options."""
+
+    CSS_PATH = "add_account.tcss"
+    AUTO_FOCUS = "#connect"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back", tooltip="Back to Calendar sync"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="add"):
+            yield Static("[b]Add new account[/b]", id="heading")
+            yield Label("Sync with")
+            with RadioSet(id="source"):
+                yield RadioButton("Offline sandbox (demo)", id="demo", value=True)
+                yield RadioButton("Google Calendar + Pipedrive", id="google")
+            yield Static(
+                "Fake Google Calendar and Pipedrive services on this computer, filled with "
+                "sample meetings, with live edits on both sides every few seconds. Nothing "
+                "leaves your machine.",
+                id="demo-note",
+                classes="note",
+            )
+            with Vertical(id="google-fields"):
+                yield Label("Google OAuth client secret file (desktop app)")
+                yield Input(placeholder="~/Downloads/client_secret.json", id="client-secret")
+                yield Label("Pipedrive API token (Personal preferences > API)")
+                yield Input(placeholder="API token", password=True, id="pipedrive-token")
+                yield Static("", id="field-error", classes="error")
+                yield Static(
+                    "Your browser opens for the Google sign-in; on a headless machine, open the "
+                    "address shown here instead.",
+                    classes="note",
+                )
+            with Vertical(id="progress"):
+                yield LoadingIndicator()
+                yield Static("", id="status")
+                yield Static("", id="auth-url")
+            with Horizontal(id="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Connect", id="connect", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#google-fields").display = False
+        self.query_one("#progress").display = False
+
+    @on(RadioSet.Changed, "#source")
+    def _source_changed(self, event: RadioSet.Changed) -> None:
+        google = event.pressed.id == "google"
+        self.query_one("#google-fields").display = google
+        self.query_one("#demo-note").display = not google
+
+    def action_back(self) -> None:
+        if not self._busy():
+            self.app.pop_screen()
+
+    def _busy(self) -> bool:
+        return any(w.is_running for w in self.workers if w.group == "connect")
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#connect")
+    def _connect(self) -> None:
+        if self._busy():
+            return
+        if self.query_one("#google", RadioButton).value:
+            path = self.query_one("#client-secret", Input).value.strip()
+            token = self.query_one("#pipedrive-token", Input).value.strip()
+            problem = self._check_google(path, token)
+            self.query_one("#field-error", Static).update(problem or "")
+            if problem:
+                return
+            self._working("Waiting for the Google sign-in in your browser…")
+            self.app.begin_capture_print(self)
+            self.connect_google(Path(path).expanduser(), token)
+        else:
+            self._working("Starting the offline sandbox and signing in…")
+            self.connect_demo()
+
+    @staticmethod
+    def _check_google(path: str, token: str) -> str | None:
+        if not path:
+            return "Give the path of the client secret file you downloaded from Google Cloud."
+        try:
+            engine.load_client_secret(Path(path).expanduser())
+        except UsageError as exc:
+            return str(exc)
+        if not token:
+            return "Give your Pipedrive API token."
+        return None
+
+    def _working(self, status: str) -> None:
+        self.query_one("#progress").display = True
+        self.query_one("#status", Static).update(status)
+        self.query_one("#auth-url", Static).update("")
+        self.query_one("#connect", Button).disabled = True
+
+    def on_print(self, event: events.Print) -> None:
+        """google-auth-oauthlib prints the sign-in address: show it for headless terminals."""
+        found = URL.search(event.text)
+        if found:
+            self.query_one("#auth-url", Static).update(f"Sign-in address:\n{found.group(0)}")
+
+    @work(thread=True, group="connect", exit_on_error=False, description="Connecting the sandbox")
+    def connect_demo(self) -> Connected:
+        app = self.app
+        demo = app.start_demo()
+        return asyncio.run(
+            engine.connect_sandbox(app.store, app.vault, demo.url, transport=demo.transport)
+        )
+
+    @work(thread=True, group="connect", exit_on_error=False, description="Signing in to Google")
+    def connect_google(self, client_secret: Path, token: str) -> Connected:
+        app = self.app
+        return asyncio.run(
+            engine.connect_google(
+                app.store,
+                app.vault,
+                client_secret,
+                pipedrive_token=token,
+                pipedrive_oauth=False,
+                open_browser=can_open_browser(),
+            )
+        )
+
+    @on(Worker.StateChanged)
+    def _connected(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "connect" or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+        ):
+            return
+        with contextlib.suppress(KeyError):  # only the Google sign-in captures prints
+            self.app.end_capture_print(self)
+        self.query_one("#progress").display = False
+        self.query_one("#connect", Button).disabled = False
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            title = "Could not connect" if isinstance(error, CalsyncError) else "Connecting failed"
+            self.app.push_screen(ErrorDialog.for_error(title, error))
+            return
+        connected: Connected = event.worker.result
+        if connected.reused:
+            self.app.notify("This account was connected before: its options are back.", timeout=5)
+        self.app.open_options(connected.account.id, then="preview")

@@ -1,0 +1,298 @@
+"""Sync options, labelled as Pipedrive labels them, validated inline; then "Start syncing"."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.validation import Number
+from textual.widgets import (
+    Button,
+    Footer,
+    Header,
+    Input,
+    Label,
+    LoadingIndicator,
+    RadioButton,
+    RadioSet,
+    Select,
+    SelectionList,
+    Static,
+    Switch,
+)
+from textual.worker import Worker, WorkerState
+
+from sync import accounts as engine
+from sync.errors import CalsyncError
+from sync.options import MAX_WINDOW_DAYS
+
+from ..dialogs.error import ErrorDialog
+
+SYNC_TYPES = {
+    "one-way": (
+        "One-way",
+        "Pipedrive activities are added to your calendar; calendar changes don't come back",
+    ),
+    "two-way": (
+        "Two-way",
+        "Pipedrive activities are added to your calendar, and calendar events "
+        "and changes come back to Pipedrive",
+    ),
+}
+PRIVATE_MODES = {
+    "private": "Sync as private activities (details kept; colleagues see them as private)",
+    "busy": 'Sync as "Busy" (only the time leaves your calendar)',
+    "public": "Sync like any other event",
+    "skip": "Don't sync private events",
+}
+
+
+class OptionsScreen(Screen):
+    """The options of one account, pre-filled with its current (or last) ones."""
+
+    CSS_PATH = "options.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back", tooltip="Leave without saving"),
+        Binding(
+            "ctrl+s", "start", "Start syncing", id="start", tooltip="Save these options and sync"
+        ),
+    ]
+
+    def __init__(self, account_id: str, *, then: str = "preview") -> None:
+        super().__init__()
+        self.account_id = account_id
+        self.then = then
+        """Where "Start syncing" goes: "preview" (before the first run) or "log"."""
+
+    def compose(self) -> ComposeResult:
+        account = self.app.store.account(self.account_id)
+        o = account.options
+        yield Header()
+        with VerticalScroll(id="options"):
+            yield Static(f"[b]Sync options[/b]  {account.email}", id="heading")
+            yield LoadingIndicator(id="loading")
+            with Vertical(id="form"):
+                yield Label("Choose calendar", classes="field")
+                yield Select[str]([], id="calendar", allow_blank=True, prompt="Loading calendars…")
+                yield Static("Only calendars you can write to are listed.", classes="note")
+                yield Label("Sync type", classes="field")
+                with RadioSet(id="sync-type"):
+                    for key, (label, _) in SYNC_TYPES.items():
+                        yield RadioButton(label, id=key, value=o.sync_type == key)
+                yield Static(SYNC_TYPES[o.sync_type][1], id="sync-type-note", classes="note")
+                yield Label("Save calendar event to Pipedrive as", classes="field")
+                yield Select[str](
+                    [], id="save-as", allow_blank=True, prompt="Loading activity types…"
+                )
+                yield Label("Sync these Pipedrive activities to calendar", classes="field")
+                yield SelectionList[str](id="push-types")
+                yield Label("Private calendar events", classes="field")
+                with RadioSet(id="private"):
+                    for key, label in PRIVATE_MODES.items():
+                        yield RadioButton(label, id=f"private-{key}", value=o.private == key)
+                yield Label("Linked contact details", classes="field")
+                with Horizontal(classes="switch-row"):
+                    yield Switch(value=o.linked_contacts, id="linked-contacts")
+                    yield Static(
+                        "Add the linked person, organization and deal to calendar events",
+                        classes="note",
+                    )
+                yield Label("Sync window", classes="field")
+                with Horizontal(classes="window-row"):
+                    yield Input(
+                        str(o.window_past_days),
+                        id="window-past",
+                        type="integer",
+                        validators=[Number(0, MAX_WINDOW_DAYS)],
+                        max_length=4,
+                    )
+                    yield Static("days back", classes="unit")
+                    yield Input(
+                        str(o.window_future_days),
+                        id="window-future",
+                        type="integer",
+                        validators=[Number(0, MAX_WINDOW_DAYS)],
+                        max_length=4,
+                    )
+                    yield Static("days ahead", classes="unit")
+                yield Static("", id="window-error", classes="error")
+                yield Static("", id="form-error", classes="error")
+                with Horizontal(id="buttons"):
+                    yield Button("Back", id="back-button")
+                    yield Button("Start syncing", id="start-button", variant="success")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#form").display = False
+        self._update_for_sync_type(self.app.store.account(self.account_id).options.sync_type)
+        self.load_choices()
+
+    @work(thread=True, group="options-load", exit_on_error=False, description="Loading calendars")
+    def load_choices(self) -> tuple[list[dict], list[dict]]:
+        app = self.app
+        account = app.store.account(self.account_id)
+        transport = app.transport_for(account)
+
+        async def both():
+            return await asyncio.gather(
+                engine.calendars(app.vault, account, transport=transport),
+                engine.activity_types(app.vault, account, transport=transport),
+            )
+
+        calendars, types = asyncio.run(both())
+        return calendars, types
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.ERROR:
+            self.query_one("#loading").display = False
+            if worker.group == "options-load":
+                self.app.push_screen(
+                    ErrorDialog.for_error(
+                        "Could not read your calendars and activity types", worker.error
+                    ),
+                    callback=lambda _: self.app.go_home(),
+                )
+            else:
+                self._show_error(worker.error)
+        elif event.state == WorkerState.SUCCESS:
+            if worker.group == "options-load":
+                self._fill(*worker.result)
+            elif worker.group == "options-save":
+                self._saved()
+
+    def _fill(self, calendars: list[dict], types: list[dict]) -> None:
+        account = self.app.store.account(self.account_id)
+        o = account.options
+        writable = [c for c in calendars if c.get("accessRole") in ("owner", "writer")]
+        choices = []
+        current = o.calendar
+        for c in writable:
+            value = "primary" if c.get("primary") else c["id"]
+            if c.get("primary") and current == c["id"]:
+                current = "primary"
+            label = c.get("summaryOverride") or c.get("summary") or c["id"]
+            choices.append((f"{label} (primary)" if c.get("primary") else label, value))
+        if current not in [v for _, v in choices]:
+            choices.append((f"{current} (not found)", current))
+        calendar = self.query_one("#calendar", Select)
+        calendar.set_options(choices)
+        calendar.value = current
+        active = [t for t in types if t.get("active_flag", True)]
+        save_as = self.query_one("#save-as", Select)
+        save_as.set_options([(t.get("name") or t["key_string"], t["key_string"]) for t in active])
+        if o.save_as in [t["key_string"] for t in active]:
+            save_as.value = o.save_as
+        push = self.query_one("#push-types", SelectionList)
+        push.clear_options()
+        push.add_options(
+            [
+                (t.get("name") or t["key_string"], t["key_string"], t["key_string"] in o.push_types)
+                for t in active
+            ]
+        )
+        self.query_one("#loading").display = False
+        self.query_one("#form").display = True
+        calendar.focus()
+
+    @on(RadioSet.Changed, "#sync-type")
+    def _sync_type_changed(self, event: RadioSet.Changed) -> None:
+        self._update_for_sync_type(event.pressed.id or "two-way")
+
+    def _update_for_sync_type(self, sync_type: str) -> None:
+        self.query_one("#sync-type-note", Static).update(SYNC_TYPES[sync_type][1])
+        # As on Pipedrive's page: what comes back from the calendar only matters two-way.
+        one_way = sync_type == "one-way"
+        self.query_one("#save-as", Select).disabled = one_way
+        self.query_one("#private", RadioSet).disabled = one_way
+
+    @on(Input.Changed, "#window-past, #window-future")
+    def _window_changed(self, event: Input.Changed) -> None:
+        self._check_window()
+
+    def _check_window(self) -> bool:
+        problems = []
+        for widget_id, name in (("window-past", "Days back"), ("window-future", "Days ahead")):
+            widget = self.query_one(f"#{widget_id}", Input)
+            result = widget.validate(widget.value)
+            if not widget.value.strip():
+                problems.append(f"{name}: give a number of days")
+            elif result is not None and not result.is_valid:
+                problems.append(f"{name}: a whole number of days from 0 to {MAX_WINDOW_DAYS}")
+        self.query_one("#window-error", Static).update("\n".join(problems))
+        return not problems
+
+    def changes(self) -> dict | None:
+        """The form as option changes, or None (with the reason shown inline) if it is not valid."""
+        errors = self.query_one("#form-error", Static)
+        errors.update("")
+        if not self._check_window():
+            return None
+        calendar = self.query_one("#calendar", Select).value
+        if calendar is Select.BLANK:
+            errors.update("Choose a calendar to sync.")
+            return None
+        sync_type = self.query_one("#sync-type", RadioSet).pressed_button
+        private = self.query_one("#private", RadioSet).pressed_button
+        save_as = self.query_one("#save-as", Select).value
+        account = self.app.store.account(self.account_id)
+        return {
+            "calendar": calendar,
+            "sync_type": sync_type.id if sync_type else account.options.sync_type,
+            "save_as": save_as if save_as is not Select.BLANK else account.options.save_as,
+            "push_types": list(self.query_one("#push-types", SelectionList).selected),
+            "private": private.id.removeprefix("private-")
+            if private and private.id
+            else account.options.private,
+            "linked_contacts": self.query_one("#linked-contacts", Switch).value,
+            "window_past_days": int(self.query_one("#window-past", Input).value),
+            "window_future_days": int(self.query_one("#window-future", Input).value),
+        }
+
+    @on(Button.Pressed, "#start-button")
+    def action_start(self) -> None:
+        if any(w.is_running for w in self.workers if w.group == "options-save"):
+            return
+        if not self.query_one("#form").display:
+            return
+        changes = self.changes()
+        if changes is not None:
+            self.query_one("#start-button", Button).disabled = True
+            self.save(changes)
+
+    @work(thread=True, group="options-save", exit_on_error=False, description="Saving the options")
+    def save(self, changes: dict) -> None:
+        app = self.app
+        account = app.store.account(self.account_id)
+        asyncio.run(
+            engine.set_options(
+                app.store, app.vault, account, changes, transport=app.transport_for(account)
+            )
+        )
+
+    def _show_error(self, error: BaseException | None) -> None:
+        self.query_one("#start-button", Button).disabled = False
+        if isinstance(error, CalsyncError):
+            self.query_one("#form-error", Static).update(str(error))
+        else:
+            self.app.push_screen(ErrorDialog.for_error("Could not save the options", error))
+
+    def _saved(self) -> None:
+        from .preview import PreviewScreen
+
+        app = self.app
+        if self.then == "preview":
+            app.switch_screen(PreviewScreen(self.account_id))
+        else:
+            app.notify("Options saved", timeout=2)
+            app.sync_now(self.account_id)
+            app.open_log(self.account_id)
+
+    @on(Button.Pressed, "#back-button")
+    def action_back(self) -> None:
+        self.app.go_home()

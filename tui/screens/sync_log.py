@@ -1,0 +1,197 @@
+"""The live sync log: every SyncEvent as a coloured line, counters, progress, filter, follow."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, ProgressBar, RichLog, Select, Static
+
+from sync.models import SyncEvent
+
+from ..dialogs.conflicts import ConflictsView
+from ..format import STATUS_STYLE, event_line, stamp, status_of, zone
+from ..session import MAX_EVENTS, WRITE_KINDS
+
+FILTERS = [
+    ("Everything", "all"),
+    ("Changes (create, update, delete)", "changes"),
+    ("Creates", "create"),
+    ("Updates", "update"),
+    ("Deletes", "delete"),
+    ("Skips", "skip"),
+    ("Conflicts", "conflict"),
+    ("Errors and guards", "error"),
+]
+
+
+def shown(event: SyncEvent, kind_filter: str) -> bool:
+    if event.kind == "progress":
+        return False
+    if kind_filter == "all":
+        return True
+    if kind_filter == "changes":
+        return event.kind in WRITE_KINDS
+    if kind_filter == "error":
+        return event.kind in ("error", "guard")
+    return event.kind == kind_filter
+
+
+class SyncLogScreen(Screen):
+    """One account's sync, live. Its watch runs in an app worker, so leaving this screen
+    does not stop syncing; "Stop syncing" does."""
+
+    CSS_PATH = "sync_log.tcss"
+    AUTO_FOCUS = "#log"
+    BINDINGS = [
+        Binding(
+            "escape", "back", "Back", id="back", tooltip="Back to Calendar sync (syncing goes on)"
+        ),
+        Binding("s", "sync_now", "Sync now", id="sync-now", tooltip="Run a sync now"),
+        Binding("f", "follow", "Follow", id="follow", tooltip="Follow new lines or hold the view"),
+        Binding(
+            "c", "conflicts", "Conflicts", id="conflicts", tooltip="Both versions of each conflict"
+        ),
+        Binding(
+            "o", "options", "Options", id="options", tooltip="Change this account's sync options"
+        ),
+        Binding("x", "stop", "Stop", id="stop", tooltip="Stop syncing (nothing is deleted)"),
+    ]
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__()
+        self.account_id = account_id
+        self.kind_filter = "all"
+        self.follow = True
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="log-head")
+        yield Static("", id="log-state")
+        yield Static("", id="counters")
+        yield ProgressBar(id="progress", show_eta=False)
+        with Horizontal(id="toolbar"):
+            yield Select(FILTERS, value="all", allow_blank=False, id="filter", compact=True)
+            yield Static("", id="follow-state")
+        yield RichLog(id="log", max_lines=MAX_EVENTS, wrap=False, markup=False, auto_scroll=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.app
+        self.tz = zone(app.store.account(self.account_id))
+        session = app.session(self.account_id)
+        self._rebuild()
+        self.session_changed()
+        self._show_follow()
+        self.query_one("#log", RichLog).focus()
+        if session.state == "stopped" and app.store.account(self.account_id).state == "active":
+            app.ensure_watch(self.account_id)
+
+    # -- fed by the app --------------------------------------------------------------
+
+    def add_events(self, events: tuple[SyncEvent, ...]) -> None:
+        self._write([e for e in events if shown(e, self.kind_filter)])
+        self.session_changed()
+        if self.follow:  # the progress bar may have come or gone: stay at the end
+            self.call_after_refresh(self.query_one("#log", RichLog).scroll_end, animate=False)
+
+    def _write(self, events: list[SyncEvent]) -> None:
+        # One write per batch: RichLog measures and renders once for many lines, which keeps
+        # the UI quick during a big initial sync.
+        if events:
+            log = self.query_one("#log", RichLog)
+            block = Text("\n", no_wrap=True, overflow="ellipsis").join(
+                event_line(e, self.tz) for e in events
+            )
+            log.write(block, width=self._line_width(log))
+
+    def session_changed(self) -> None:
+        app = self.app
+        account = app.store.account(self.account_id)
+        session = app.session(self.account_id)
+        status = status_of(account, session)
+        calendar = (
+            "Primary calendar"
+            if account.options.calendar in ("primary", account.email)
+            else account.options.calendar
+        )
+        head = Text(no_wrap=True, overflow="ellipsis")
+        head.append(account.email, style="bold")
+        head.append(f" · {calendar} · {account.options.sync_type}")
+        self.query_one("#log-head", Static).update(head)
+        state = Text(no_wrap=True, overflow="ellipsis")
+        state.append(status, style=STATUS_STYLE.get(status, ""))
+        state.append(
+            f" · next run {stamp(session.next_run, self.tz)} · runs {session.runs}", style="dim"
+        )
+        self.query_one("#log-state", Static).update(state)
+        t = session.totals
+        counters = Text(no_wrap=True, overflow="ellipsis")
+        for side, label in (("google", "Google"), ("pipedrive", "Pipedrive")):
+            counters.append(f"{label} ", style="bold")
+            counters.append(f"+{t[('create', side)]} ", style="green")
+            counters.append(f"~{t[('update', side)]} ", style="yellow")
+            counters.append(f"−{t[('delete', side)]}  ", style="red")
+        conflicts = sum(n for (k, _), n in t.items() if k == "conflict")
+        skipped = sum(n for (k, _), n in t.items() if k == "skip")
+        errors = sum(n for (k, _), n in t.items() if k == "error")
+        counters.append(f"conflicts {conflicts}  ", style="magenta")
+        counters.append(f"skipped {skipped}  ", style="dim")
+        counters.append(f"errors {errors}", style="red" if errors else "dim")
+        self.query_one("#counters", Static).update(counters)
+        bar = self.query_one("#progress", ProgressBar)
+        if session.progress:
+            done, total = session.progress
+            bar.update(total=total, progress=done)
+            bar.display = True
+        else:
+            bar.display = False
+
+    # -- controls --------------------------------------------------------------------
+
+    def _rebuild(self) -> None:
+        log = self.query_one("#log", RichLog)
+        log.clear()
+        self._write(
+            [e for e in self.app.session(self.account_id).events if shown(e, self.kind_filter)]
+        )
+
+    @staticmethod
+    def _line_width(log: RichLog) -> int:
+        # Lines are cut with an ellipsis at the log's width (before layout: the screen's).
+        return log.scrollable_content_region.width or max(log.app.size.width - 4, 20)
+
+    @on(Select.Changed, "#filter")
+    def _filter_changed(self, event: Select.Changed) -> None:
+        self.kind_filter = str(event.value)
+        self._rebuild()
+
+    def action_follow(self) -> None:
+        self.follow = not self.follow
+        log = self.query_one("#log", RichLog)
+        log.auto_scroll = self.follow
+        if self.follow:
+            log.scroll_end(animate=False)
+        self._show_follow()
+
+    def _show_follow(self) -> None:
+        text = "following new lines (f pauses)" if self.follow else "paused (f follows)"
+        self.query_one("#follow-state", Static).update(text)
+
+    def action_sync_now(self) -> None:
+        self.app.sync_now(self.account_id)
+
+    def action_conflicts(self) -> None:
+        self.app.push_screen(ConflictsView(self.app.session(self.account_id).conflicts(), self.tz))
+
+    def action_options(self) -> None:
+        self.app.open_options(self.account_id, then="log")
+
+    def action_stop(self) -> None:
+        self.app.confirm_stop(self.account_id)
+
+    def action_back(self) -> None:
+        self.app.go_home()

@@ -1,0 +1,96 @@
+"""One account's live sync session: its events, counters, progress and state, kept by the app."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sync.models import SyncEvent
+
+MAX_EVENTS = 5000
+WRITE_KINDS = ("create", "update", "delete")
+
+# States shown on the first screen: "syncing" (a run is going), "idle" (waiting for the next
+# run), "guarded" (held by the mass-deletion guard), "error", "stopped" (no watch running).
+SessionState = str
+
+
+def _set_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
+
+
+@dataclass
+class SyncSession:
+    """What the app knows about an account's watch: owned by the UI thread, except the
+    `stop`/`wake` events and `next_run`, which the worker thread reads or sets."""
+
+    account_id: str
+    events: deque[SyncEvent] = field(default_factory=lambda: deque(maxlen=MAX_EVENTS))
+    totals: Counter[tuple[str, str | None]] = field(default_factory=Counter)
+    state: SessionState = "stopped"
+    progress: tuple[int, int] | None = None
+    next_run: datetime | None = None
+    error: str | None = None
+    runs: int = 0
+    stop: threading.Event = field(default_factory=threading.Event)
+    wake: threading.Event = field(default_factory=threading.Event)
+    force_next: bool = False
+    finished: threading.Event = field(default_factory=_set_event)
+    """Set while no watch thread runs for this account (the app waits for it on quit)."""
+
+    @property
+    def watching(self) -> bool:
+        return self.state in ("syncing", "idle")
+
+    def record(self, event: SyncEvent) -> None:
+        """Count an event and move the state along."""
+        if event.kind == "progress":
+            self.progress = (int(event.detail.get("done", 0)), int(event.detail.get("total", 0)))
+            return
+        self.events.append(event)
+        if event.kind == "start":
+            self.state, self.progress, self.error = "syncing", None, None
+        elif event.kind == "done":
+            self.runs += 1
+            self.progress = None
+            if self.state == "syncing":
+                self.state = "idle"
+        elif event.kind == "guard":
+            self.state = "guarded"
+        if event.kind in (*WRITE_KINDS, "conflict", "skip", "error"):
+            self.totals[(event.kind, event.side)] += 1
+
+    def conflicts(self) -> list[SyncEvent]:
+        return [e for e in self.events if e.kind == "conflict"]
+
+
+class Batcher:
+    """Collects a run's events in the worker thread and posts them in batches: at most
+    every `every` seconds or `size` events, and at once for the events that change state."""
+
+    def __init__(
+        self, post: Callable[[tuple[SyncEvent, ...]], None], every: float = 0.1, size: int = 200
+    ) -> None:
+        self.post = post
+        self.every = every
+        self.size = size
+        self.buffer: list[SyncEvent] = []
+        self.last = time.monotonic()
+
+    def add(self, event: SyncEvent) -> None:
+        self.buffer.append(event)
+        urgent = event.kind in ("start", "done", "guard", "error")
+        if urgent or len(self.buffer) >= self.size or time.monotonic() - self.last >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.post(tuple(self.buffer))
+            self.buffer = []
+        self.last = time.monotonic()

@@ -1,0 +1,109 @@
+"""An account on the "Calendar sync" screen: what it syncs, its status, and its buttons."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Static
+
+from sync.store import Account
+
+from ..format import STATUS_STYLE, counts_text, stamp, zone
+from ..session import SyncSession
+
+
+class AccountCard(Vertical):
+    """One account. Posts `AccountCard.Action` with the account id and what was asked."""
+
+    class Action(Message):
+        """A button on a card was pressed: action is "log", "options", "stop" or "reconnect"."""
+
+        def __init__(self, card: AccountCard, action: str) -> None:
+            super().__init__()
+            self.card = card
+            self.action = action
+
+        @property
+        def control(self) -> AccountCard:
+            return self.card
+
+        @property
+        def account_id(self) -> str:
+            return self.card.account.id
+
+    def __init__(
+        self, account: Account, session: SyncSession | None, last_summary: dict | None, status: str
+    ) -> None:
+        super().__init__(classes=f"account-card {account.state}", id=f"account-{account.id}")
+        self.account = account
+        self.session = session
+        self.last_summary = last_summary
+        self.status = status
+
+    def show(
+        self, account: Account, session: SyncSession | None, last_summary: dict | None, status: str
+    ) -> None:
+        """Update the card in place (same account, same state)."""
+        self.account, self.session, self.last_summary, self.status = (
+            account,
+            session,
+            last_summary,
+            status,
+        )
+        self.query_one(".account-text", Static).update(self._describe())
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._describe(), classes="account-text")
+        with Horizontal(classes="account-buttons"):
+            if self.account.state == "active":
+                yield Button(
+                    "Sync log", id=f"log-{self.account.id}", classes="log", variant="primary"
+                )
+                yield Button("Options", id=f"options-{self.account.id}", classes="options")
+                yield Button(
+                    "Stop syncing", id=f"stop-{self.account.id}", classes="stop", variant="error"
+                )
+            else:
+                yield Button(
+                    "Reconnect",
+                    id=f"reconnect-{self.account.id}",
+                    classes="reconnect",
+                    variant="primary",
+                )
+
+    def _describe(self) -> Text:
+        a, o = self.account, self.account.options
+        tz = zone(a)
+        calendar = "Primary calendar" if o.calendar in ("primary", a.email) else o.calendar
+        text = Text()
+        text.append(a.email, style="bold")
+        text.append(f"  ⇄  Pipedrive {a.extra.get('pipedrive_name') or a.pipedrive_email}")
+        if a.extra.get("kind") == "sandbox":
+            text.append("  (offline sandbox)", style="dim")
+        text.append("\n")
+        sync_type = "Two-way" if o.sync_type == "two-way" else "One-way"
+        text.append(f"{calendar} · {sync_type} sync")
+        if a.state == "active":
+            text.append(" · status ")
+            text.append(self.status, style=STATUS_STYLE.get(self.status, ""))
+            if self.session is not None and self.session.progress:
+                done, total = self.session.progress
+                text.append(f" ({done}/{total})", style="dim")
+        text.append("\n")
+        next_run = self.session.next_run if self.session is not None else None
+        text.append(f"Last run {stamp(a.last_run, tz, with_date=True)}", style="dim")
+        if a.state == "active":
+            text.append(f" · next run {stamp(next_run, tz) if next_run else '—'}", style="dim")
+        text.append(f" · {counts_text(self.last_summary)}", style="dim")
+        if self.status in ("error", "needs reconnect") and a.last_error:
+            text.append(f"\n{a.last_error}", style="red")
+        return text
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        action = next(
+            c for c in ("log", "options", "stop", "reconnect") if event.button.has_class(c)
+        )
+        self.post_message(self.Action(self, action))
