@@ -185,7 +185,7 @@ def item_from_google(event: dict[str, Any], calendar_tz: str) -> CalendarItem:
             status=a.get("responseStatus", "needsAction"),
         )
         for a in event.get("attendees") or ()
-        if a.get("email") and not a.get("self") and not a.get("resource")
+        if isinstance(a, dict) and a.get("email") and not a.get("self") and not a.get("resource")
     )
     updated = event.get("updated")
     series_id = event.get("recurringEventId")
@@ -194,13 +194,13 @@ def item_from_google(event: dict[str, Any], calendar_tz: str) -> CalendarItem:
         id=event_id,
         version=event.get("etag", ""),
         updated=parse_datetime(updated) if updated else None,
-        title=event.get("summary", ""),
+        title=event.get("summary") or "",
         start=start,
         end=end,
         all_day=all_day,
         time_zone=tz_name if not all_day else None,
-        location=event.get("location", ""),
-        description=strip_linked_block(event.get("description", "")),
+        location=event.get("location") or "",
+        description=strip_linked_block(event.get("description") or ""),
         busy=event.get("transparency", "opaque") != "transparent",
         private=event.get("visibility") in ("private", "confidential"),
         attendees=attendees,
@@ -246,6 +246,8 @@ def item_from_pipedrive(activity: dict[str, Any]) -> CalendarItem:
     location = activity.get("location")
     if isinstance(location, dict):
         location = location.get("value")
+    if not isinstance(location, str):
+        location = ""
     attendees = tuple(
         Attendee(
             email=a["email"],
@@ -253,7 +255,10 @@ def item_from_pipedrive(activity: dict[str, Any]) -> CalendarItem:
             status=_GOOGLE_STATUS.get(a.get("status") or "noreply", "needsAction"),
         )
         for a in activity.get("attendees") or ()
-        if a.get("email") and not a.get("is_organizer") and not a.get("user_id")
+        if isinstance(a, dict)
+        and a.get("email")
+        and not a.get("is_organizer")
+        and not a.get("user_id")
     )
     marker = marker_google_id(activity.get("note"))
     updated = activity.get("update_time")
@@ -278,6 +283,26 @@ def item_from_pipedrive(activity: dict[str, Any]) -> CalendarItem:
         origin=f"google:{marker}" if marker else None,
         done=bool(activity.get("done", False)),
     )
+
+
+# Pipedrive refuses bigger activities (400 "Must be at most ..."): such events are skipped
+# with a reason rather than failing every run.
+PIPEDRIVE_MAX_DESCRIPTION = 100_000
+PIPEDRIVE_MAX_ATTENDEES = 100
+
+
+def too_big_for_pipedrive(item: CalendarItem) -> str | None:
+    """Why `item` cannot become a Pipedrive activity, or None when it can."""
+    if len(item.description) > PIPEDRIVE_MAX_DESCRIPTION:
+        return (
+            f"description of {len(item.description):,} characters: Pipedrive takes at most "
+            f"{PIPEDRIVE_MAX_DESCRIPTION:,}"
+        )
+    if len(item.attendees) > PIPEDRIVE_MAX_ATTENDEES:
+        return (
+            f"{len(item.attendees):,} attendees: Pipedrive takes at most {PIPEDRIVE_MAX_ATTENDEES}"
+        )
+    return None
 
 
 # ---------------------------------------------------------------- item -> Google

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from .mapping import too_big_for_pipedrive
 from .models import CalendarItem, Link, Side, SyncEvent
 from .options import Options, PrivateMode
 
@@ -115,7 +116,7 @@ class ForgetLink:
 
 @dataclass(frozen=True, slots=True)
 class Skip:
-    """`item` is not synced, for `reason`; `code` groups reasons (window/private/type/one-way/duplicate)."""
+    """`item` is not synced, for `reason`; `code` groups reasons (window/private/type/one-way/duplicate/limits)."""
 
     item: CalendarItem
     reason: str
@@ -579,6 +580,9 @@ def _new_google(ctx: _Ctx, g: CalendarItem) -> None:
         ctx.out.append(
             Skip(g, "private event: private events are not synced (--private skip)", "private")
         )
+        return
+    if (too_big := too_big_for_pipedrive(g)) is not None:
+        ctx.out.append(Skip(g, too_big, "limits"))
         return
     ctx.out.append(CreateOnPipedrive(g, mode))
 

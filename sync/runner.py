@@ -54,7 +54,7 @@ def _normalise(
                 if side == "google"
                 else item_from_pipedrive(data)
             )
-        except (UnmappableItem, ValueError, KeyError, TypeError) as exc:
+        except (UnmappableItem, ValueError, KeyError, TypeError, AttributeError) as exc:
             item_id = str(data.get("id", "?")) if isinstance(data, dict) else "?"
             title = (
                 str(data.get("summary") or data.get("subject") or "")

@@ -1,0 +1,371 @@
+"""Property-based: a hypothesis RuleBasedStateMachine (vdirsyncer's pattern) edits both sides
+at random through the sandbox's APIs, changes the options, injects faults and syncs the
+real engine; after every sync the invariants below must hold.
+
+Profiles (tests/reliability/conftest.py): "ci" (200 examples of 8 steps, derandomized) by
+default, "long" with CALSYNC_LONG=1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+import hypothesis.strategies as st
+from hypothesis import settings
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from sandbox.app import create_app
+from sandbox.faults import KINDS
+from sync.errors import CalsyncError
+from sync.mapping import ACTIVITY_KEY, BLOCK_MARK, item_from_google, item_from_pipedrive
+
+from ..engine.conftest import NOW, Env, timed
+from .conftest import LONG
+from .helpers import copies, links_one_to_one, record
+
+TYPES = ("call", "meeting", "task", "deadline", "email", "lunch")
+PERSON = {"name": "Ingrid Crmperson", "email": "ingrid@crm-secret.example",
+          "phone": "+46 70 555 0199"}  # fmt: skip
+ORG = "Orgname Secretco"
+DEAL = "Dealtitle Hushhush"
+CRM_SECRETS = (PERSON["name"], PERSON["email"], PERSON["phone"], ORG, DEAL, BLOCK_MARK)
+KEY = re.compile(r"^K\d+")
+FIGURES = {"examples": 0, "steps": 0, "syncs": 0, "faults": {}}
+
+
+def _identity(item) -> tuple[str, object] | None:
+    span = item.span()
+    return (item.title, span[0]) if span else None
+
+
+class SyncMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.tmp = Path(tempfile.mkdtemp(prefix="calsync-sm-"))
+        self.env = Env(create_app(seed=1, empty=True, frozen_time=NOW), self.tmp / "home")
+        self.run(self.env.connect())
+        crm = self.env.sandbox.pipedrive  # persons, organizations and deals: straight in
+        org = crm.create_organization(ORG, None)
+        person = crm.create_person({"name": PERSON["name"], "org_id": org["id"],
+                                    "emails": [{"value": PERSON["email"], "primary": True}],
+                                    "phones": [{"value": PERSON["phone"], "primary": True}]})  # fmt: skip
+        deal = crm.create_deal({"title": DEAL, "org_id": org["id"]})
+        self.crm = {"person_id": person["id"], "org_id": org["id"], "deal_id": deal["id"]}
+        self.n = 0  # unique keys, edit numbers and time slots
+        self.deleted: set[tuple[str, object]] = set()
+        self.faulty = False
+        self.diverged: set[str] = set()  # Google events edited while one-way (not imported)
+        self.google_only: set[str] = set()  # events made while one-way (never imported)
+        FIGURES["examples"] += 1
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def run(self, coro):
+        return self.loop.run_until_complete(coro)
+
+    def teardown(self) -> None:
+        faults = FIGURES["faults"]
+        for kind, n in self.env.sandbox.stats.snapshot().get("faults_injected", {}).items():
+            faults[kind] = faults.get(kind, 0) + n
+        self.run(self.env.client.aclose())
+        self.env.store.close()
+        self.loop.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def next(self) -> int:
+        self.n += 1
+        self.env.advance(60)
+        FIGURES["steps"] += 1
+        return self.n
+
+    def slot(self, n: int):
+        """A time no other item uses (so that identical content is always a duplicate)."""
+        return NOW + timedelta(days=1 + n // 8, hours=n % 8)
+
+    @property
+    def options(self):
+        return self.env.store.account(self.env.account_id).options
+
+    def events(self) -> list[dict]:
+        return self.run(self.env.google_events())
+
+    def acts(self) -> list[dict]:
+        return self.run(self.env.activities())
+
+    # -- Google edits ------------------------------------------------------------------
+
+    @rule(kind=st.sampled_from(["timed", "all-day", "recurring"]), private=st.booleans())
+    def g_create(self, kind, private):
+        n = self.next()
+        start = self.slot(n)
+        body: dict = {"summary": f"K{n}"}
+        if kind == "all-day":
+            day = (NOW + timedelta(days=20 + n)).date()
+            body |= {"start": {"date": day.isoformat()},
+                     "end": {"date": (day + timedelta(days=1)).isoformat()}}  # fmt: skip
+        else:
+            body |= timed(start, 45)
+        if kind == "recurring":
+            body["recurrence"] = ["RRULE:FREQ=WEEKLY;COUNT=3"]
+            body |= timed(NOW + timedelta(days=60 + n, hours=2), 30)
+        if private:
+            body["visibility"] = "private"
+        event = self.run(self.env.g_insert(body))
+        if self.options.sync_type == "one-way":
+            self.google_only.add(event["summary"])
+
+    def _pick(self, data, items):
+        return data.draw(st.sampled_from(sorted(items, key=lambda i: str(i["id"]))))
+
+    @rule(data=st.data(), move=st.booleans())
+    def g_edit(self, data, move):
+        events = self.events()
+        if not events:
+            return
+        event = self._pick(data, events)
+        n = self.next()
+        if move and "dateTime" in event["start"]:
+            body = timed(self.slot(n), 30)
+        else:
+            key = KEY.match(event.get("summary") or "")
+            body = {"summary": f"{key.group(0) if key else 'X'} e{n}"}
+        self._revive(event, "google")
+        self.run(self.env.g_patch(event["id"], body))
+        if self.options.sync_type == "one-way":
+            self.diverged.add(event["id"])
+
+    @rule(data=st.data())
+    def g_make_private(self, data):
+        events = self.events()
+        if not events:
+            return
+        event = self._pick(data, events)
+        self.next()
+        self._revive(event, "google")
+        self.run(self.env.g_patch(event["id"], {"visibility": "private"}))
+        if self.options.sync_type == "one-way":
+            self.diverged.add(event["id"])
+
+    @rule(data=st.data(), whole_series=st.booleans())
+    def g_delete(self, data, whole_series):
+        events = self.events()
+        if not events:
+            return
+        event = self._pick(data, events)
+        self.next()
+        victims = [event]
+        target = event["id"]
+        if whole_series and event.get("recurringEventId"):
+            target = event["recurringEventId"]
+            victims = [e for e in events if e.get("recurringEventId") == target]
+        for victim in victims:
+            if self.options.sync_type == "one-way" and self._linked_g(victim["id"]):
+                continue  # one-way: Pipedrive is the source, the copy is put back
+            item = item_from_google(victim, "UTC")
+            if (ident := _identity(item)) is not None:
+                self.deleted.add(ident)
+        self.run(self.env.g_delete(target))
+
+    # -- Pipedrive edits ---------------------------------------------------------------
+
+    @rule(kind=st.sampled_from(TYPES), crm=st.booleans(), all_day=st.booleans())
+    def p_create(self, kind, crm, all_day):
+        n = self.next()
+        start = self.slot(n)
+        body: dict = {"subject": f"K{n}", "type": kind, "due_date": start.date().isoformat()}
+        if not all_day:
+            body |= {"due_time": start.strftime("%H:%M"), "duration": "00:30"}
+        if crm:
+            body |= {"participants": [{"person_id": self.crm["person_id"], "primary": True}],
+                     "org_id": self.crm["org_id"], "deal_id": self.crm["deal_id"]}  # fmt: skip
+        self.run(self.env.p_create(**body))
+
+    @rule(data=st.data(), what=st.sampled_from(["rename", "move", "retype"]))
+    def p_edit(self, data, what):
+        acts = self.acts()
+        if not acts:
+            return
+        act = self._pick(data, acts)
+        n = self.next()
+        if what == "rename":
+            key = KEY.match(act["subject"] or "")
+            body = {"subject": f"{key.group(0) if key else 'X'} e{n}"}
+        elif what == "move" and act["due_time"]:
+            start = self.slot(n)
+            body = {"due_date": start.date().isoformat(), "due_time": start.strftime("%H:%M")}
+        else:
+            body = {"type": data.draw(st.sampled_from(TYPES))}
+        self._revive(act, "pipedrive")
+        self.run(self.env.p_patch(act["id"], **body))
+
+    @rule(data=st.data())
+    def p_delete(self, data):
+        acts = self.acts()
+        if not acts:
+            return
+        act = self._pick(data, acts)
+        self.next()
+        item = item_from_pipedrive(act)
+        if (ident := _identity(item)) is not None and item.title != "Busy":
+            self.deleted.add(ident)
+        self.run(self.env.p_delete(act["id"]))
+
+    # -- options and faults ------------------------------------------------------------
+
+    def _set(self, **changes) -> None:
+        self.next()
+        self.env.options(**changes)
+
+    @rule(kind=st.sampled_from(["one-way", "two-way"]))
+    def set_sync_type(self, kind):
+        if kind == "two-way":
+            self.diverged.clear()
+            self.google_only.clear()
+        self._set(sync_type=kind)
+
+    @rule(types=st.sets(st.sampled_from(TYPES), min_size=1))
+    def set_push_types(self, types):
+        self._set(push_types=tuple(sorted(types)))
+
+    @rule(mode=st.sampled_from(["private", "busy", "public", "skip"]))
+    def set_private_mode(self, mode):
+        self._set(private=mode)
+
+    @rule(on=st.booleans())
+    def set_linked_contacts(self, on):
+        self._set(linked_contacts=on)
+
+    @rule()
+    def inject_faults(self):
+        self.faulty = True
+
+    # -- sync and what must hold after it ----------------------------------------------
+
+    @rule()
+    def sync(self):
+        self._sync_and_check()
+
+    @rule()
+    def sync_again(self):  # a second rule: runs are drawn as often as edits
+        self._sync_and_check()
+
+    @rule()
+    def full_reconcile(self):
+        self._sync_and_check(full=True)
+
+    def _sync_and_check(self, full: bool | None = None):
+        env = self.env
+        self.next()
+        if self.faulty:
+            env.sandbox.faults.rng.seed(self.n)
+            self.run(env.faults(target="all", rate=0.2, kinds=list(KINDS), retry_after=0,
+                                latency_ms=1))  # fmt: skip
+            self._sync()
+            self.run(env.clear_faults())
+            self.faulty = False
+            self._always()
+        for _ in range(3):
+            env.advance(30)
+            result = self._sync(full)
+            if result.exit_code == 0 and not result.summary["errors"]:
+                break
+        assert result.exit_code == 0 and result.summary["errors"] == [], result.summary
+        self._always()
+        self._converged()
+
+    def _sync(self, full: bool | None = None):
+        FIGURES["syncs"] += 1
+        try:
+            return self.run(self.env.sync(force_delete=True, full=full))
+        except CalsyncError as exc:  # a run stopped by faults: recorded, tried again
+            return type("Stopped", (), {"exit_code": 1, "summary": {"errors": [str(exc)]}})()
+
+    def _linked_g(self, google_id: str) -> bool:
+        return self.env.store.data(self.env.account_id).link_by_google(google_id) is not None
+
+    def _revive(self, item: dict, side: str) -> None:
+        """An edit of one side of a pair deleted on the other wins: the pair comes back."""
+        parsed = item_from_google(item, "UTC") if side == "google" else item_from_pipedrive(item)
+        self.deleted.discard(_identity(parsed))
+
+    def _always(self) -> None:
+        """Holds after every run, even one cut short by faults."""
+        events, acts = self.events(), self.acts()
+        links = self.env.store.data(self.env.account_id).links()
+        assert links_one_to_one(links) == []
+        assert copies(events, acts) == []
+
+    def _converged(self) -> None:
+        """Holds after a run that went through without errors."""
+        options = self.options
+        events, acts = self.events(), self.acts()
+        by_g = {e["id"]: e for e in events}
+        by_p = {str(a["id"]): a for a in acts}
+        data = self.env.store.data(self.env.account_id)
+        # Linked pairs are equal under the mapping.
+        for link in data.links():
+            event, act = by_g.get(link.google_id), by_p.get(link.pipedrive_id)
+            if event is None or act is None or link.google_id in self.diverged:
+                continue
+            g, p = item_from_google(event, "UTC"), item_from_pipedrive(act)
+            assert g.span() == p.span(), (event, act)
+            if g.private and options.private == "busy" and link.origin == "google":
+                assert p.title == "Busy", (event, act)
+            else:
+                assert g.title == p.title, (event, act)
+        # Nothing excluded by the options was synced.
+        copied = {
+            ((e.get("extendedProperties") or {}).get("private") or {}).get(ACTIVITY_KEY)
+            for e in events
+        }
+        for act in acts:
+            if "calsync:" not in (act["note"] or "") and act["type"] not in options.push_types:
+                assert str(act["id"]) not in copied, act
+        for event in events:
+            if event["summary"] in self.google_only and not self._linked_g(event["id"]):
+                assert not [a for a in acts if a["subject"] == event["summary"]], event
+        if options.private == "skip":
+            for event in events:
+                own = ACTIVITY_KEY not in json.dumps(event)
+                if own and event.get("visibility") == "private":
+                    assert not self._linked_g(event["id"]), event
+        # With linked contacts off, nothing of a person, organization or deal is on Google.
+        if not options.linked_contacts:
+            for event in events:
+                text = json.dumps(event, ensure_ascii=False)
+                assert not [s for s in CRM_SECRETS if s in text], event
+        # Nothing deleted came back.
+        alive = {_identity(item_from_google(e, "UTC")) for e in events}
+        alive |= {_identity(item_from_pipedrive(a)) for a in acts}
+        assert not (alive & self.deleted), alive & self.deleted
+
+    @invariant()
+    def store_links_are_one_to_one(self):
+        assert links_one_to_one(self.env.store.data(self.env.account_id).links()) == []
+
+
+def test_state_machine(monkeypatch, tmp_path):
+    monkeypatch.setenv("CALSYNC_KEYRING", "off")
+    monkeypatch.setenv("CALSYNC_HOME", str(tmp_path / "home"))
+    profile = settings.get_profile("long" if LONG else "ci")
+    before = dict(FIGURES, faults={})
+    FIGURES["faults"] = {}
+    run_state_machine_as_test(SyncMachine, settings=profile)
+    record(
+        faults_injected=FIGURES["faults"],
+        examples=FIGURES["examples"] - before["examples"],
+        machine_steps=FIGURES["steps"] - before["steps"],
+        machine_syncs=FIGURES["syncs"] - before["syncs"],
+    )
