@@ -351,8 +351,11 @@ class Executor:
             raise batch_error(result, "delete")
         if isinstance(action, UpdateGoogle):
             if result.status == 200:
+                activity = action.item
+                if action.reset_placeholder:
+                    activity = await self._reset_placeholder(action)
                 self._link(
-                    item_from_google(result.body, ctx.calendar_tz), action.item, action.link.origin
+                    item_from_google(result.body, ctx.calendar_tz), activity, action.link.origin
                 )
                 counts.updated += 1
                 return [self._event("update", action.item, side="google")]
@@ -362,19 +365,41 @@ class Executor:
                 return await self._create_google_one(action.item)
             raise batch_error(result, "update")
         assert isinstance(action, CreateOnGoogle)
+        # The event is (re-)made from the activity: a copy of it, even in a restore.
+        origin = "pipedrive"
         if action.replaces is not None:
             ctx.data.delete_link(action.replaces)
         if result.status == 200:
-            self._link(item_from_google(result.body, ctx.calendar_tz), action.item, "pipedrive")
+            self._link(item_from_google(result.body, ctx.calendar_tz), action.item, origin)
             counts.created += 1
             return [self._event("create", action.item, side="google")]
         if result.status == 409:
-            return await self._create_google_one(action.item)
+            return await self._create_google_one(action.item, origin)
         raise batch_error(result, "create")
 
-    async def _create_google_one(self, item: CalendarItem) -> list[SyncEvent]:
+    async def _reset_placeholder(self, action: UpdateGoogle) -> CalendarItem:
+        """Patch the activity of a private event (mode `busy`) back to the Busy placeholder,
+        keeping its time; the activity as Pipedrive now holds it."""
+        ctx = self.ctx
+        body = pipedrive_body(
+            dataclasses.replace(action.item, private=True),
+            ctx.options,
+            marker=pipedrive_marker(action.link.google_id),
+            private_mode="busy",
+            create=False,
+        )
+        answer = await ctx.services.pipedrive.update_activity(action.link.pipedrive_id, body)
+        if answer is None:
+            return action.item  # gone meanwhile: the next run sees it deleted
+        ctx.summary.pipedrive.updated += 1
+        return item_from_pipedrive(answer)
+
+    async def _create_google_one(
+        self, item: CalendarItem, origin: str = "pipedrive"
+    ) -> list[SyncEvent]:
         """Create one event outside a batch: adopt our own copy left by an interrupted run, or
-        take the next id when the deterministic one belongs to a deleted event."""
+        take the next id when the deterministic one belongs to a deleted event. `origin`: the
+        side the pair started from (kept when a pair is restored or re-created)."""
         ctx = self.ctx
         g = ctx.services.google
         for attempt in range(MAX_ID_ATTEMPTS):
@@ -391,7 +416,7 @@ class Executor:
                     default_tz=ctx.calendar_tz,
                 )
                 patched = await g.patch_event(ctx.calendar_id, event_id, body)
-                self._link(item_from_google(patched, ctx.calendar_tz), item, "pipedrive")
+                self._link(item_from_google(patched, ctx.calendar_tz), item, origin)
                 ctx.summary.google.created += 1
                 return [
                     self._event(
@@ -408,7 +433,7 @@ class Executor:
                     default_tz=ctx.calendar_tz,
                 )
                 created = await g.insert_event(ctx.calendar_id, body)
-                self._link(item_from_google(created, ctx.calendar_tz), item, "pipedrive")
+                self._link(item_from_google(created, ctx.calendar_tz), item, origin)
                 ctx.summary.google.created += 1
                 return [self._event("create", item, side="google")]
         raise ValueError(f"no free event id for activity {item.id} after {MAX_ID_ATTEMPTS} tries")
@@ -468,21 +493,29 @@ class Executor:
             answer = await pd.update_activity(action.link.pipedrive_id, body)
             if answer is None:
                 ctx.data.delete_link(action.link)
-                return await self._create_pipedrive(action.item, action.private_mode)
+                return await self._create_pipedrive(
+                    action.item, action.private_mode, action.link.origin
+                )
             self._link(action.item, item_from_pipedrive(answer), action.link.origin)
             counts.updated += 1
             return [self._event("update", action.item, side="pipedrive")]
         assert isinstance(action, CreateOnPipedrive)
-        if action.replaces is not None:
-            ctx.data.delete_link(action.replaces)
-        return await self._create_pipedrive(action.item, action.private_mode)
+        if action.replaces is None:
+            return await self._create_pipedrive(action.item, action.private_mode)
+        # A restore keeps the pair's origin (the side it started from).
+        ctx.data.delete_link(action.replaces)
+        return await self._create_pipedrive(
+            action.item, action.private_mode, action.replaces.origin
+        )
 
-    async def _create_pipedrive(self, item: CalendarItem, mode) -> list[SyncEvent]:
+    async def _create_pipedrive(
+        self, item: CalendarItem, mode, origin: str = "google"
+    ) -> list[SyncEvent]:
         ctx = self.ctx
         marker = pipedrive_marker(item.id)
         body = pipedrive_body(item, ctx.options, marker=marker, private_mode=mode, create=True)
         created = await ctx.services.pipedrive.create_activity(body, marker=marker, started=ctx.now)
-        self._link(item, item_from_pipedrive(created), "google")
+        self._link(item, item_from_pipedrive(created), origin)
         ctx.summary.pipedrive.created += 1
         return [self._event("create", item, side="pipedrive")]
 

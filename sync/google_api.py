@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from .errors import NotFound
-from .http import ApiError, Http, google_reason, sleep
+from .http import MAX_REFRESHES, ApiError, Http, google_reason, sleep
 
 CALENDAR_PATH = "/calendar/v3"
 BATCH_PATH = "/batch/calendar/v3"
@@ -198,13 +198,22 @@ class GoogleCalendar:
 
     async def batch(self, ops: Sequence[BatchOp], *, size: int = BATCH_SIZE) -> list[BatchResult]:
         """Run writes in batches; parts answered with a rate limit or server error are sent
-        again (in a later batch) until they get a real answer."""
+        again (in a later batch) until they get a real answer.
+
+        Each part is authenticated on its own, so an access token that expires while a batch
+        is in flight comes back as 401 parts inside a 200 answer (the outer request's own
+        refresh never sees it). Then the token is refreshed through the Http's refresh hook
+        and those parts are sent again: a 401 part was not applied, so resending is safe. At
+        most MAX_REFRESHES refreshes a call; a part still refused after that keeps its 401.
+        """
         results: list[BatchResult | None] = [None] * len(ops)
         pending = list(range(len(ops)))
         rounds = 0
+        refreshes = 0
         while pending:
             rounds += 1
             retry: list[int] = []
+            unauthorized: list[int] = []
             for start in range(0, len(pending), size):
                 chunk = pending[start : start + size]
                 answers = await self._send_batch([ops[i] for i in chunk])
@@ -215,11 +224,21 @@ class GoogleCalendar:
                     )
                     if transient and rounds < self.http.attempts:
                         retry.append(i)
+                    elif (
+                        answer.status == 401
+                        and self.http.refresh is not None
+                        and refreshes < MAX_REFRESHES
+                    ):
+                        unauthorized.append(i)
                     else:
                         results[i] = answer
-            if retry:
+            if unauthorized:
+                # A revoked grant fails in refresh() itself (AuthError stops the run).
+                refreshes += 1
+                await self.http.refresh()  # type: ignore[misc]
+            elif retry:
                 await sleep(min(self.http.wait_initial * 2**rounds, self.http.wait_max))
-            pending = retry
+            pending = sorted(retry + unauthorized)
         return [r for r in results if r is not None]
 
     async def _send_batch(self, ops: Sequence[BatchOp]) -> list[BatchResult]:

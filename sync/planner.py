@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from .mapping import too_big_for_pipedrive
+from .mapping import BUSY_SUBJECT, too_big_for_pipedrive
 from .models import CalendarItem, Link, Side, SyncEvent
 from .options import Options, PrivateMode
 
@@ -67,6 +67,10 @@ class UpdateGoogle:
     only_time: bool = False
     side: Side = "google"
     keep_private: bool = False
+    reset_placeholder: bool = False
+    """With `only_time`: the activity is no longer a bare placeholder (renamed, or details
+    from before the mode was `busy`): after the event's time is patched, the activity is
+    patched back to "Busy" with only its time (privacy wins)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +224,8 @@ def guard(
 
 # ---------------------------------------------------------------- planning
 
+SKIPPED_PRIVATE = "the event is private and private events are not synced (--private skip)"
+
 State = Literal["new", "changed", "unchanged", "deleted", "unknown", "missing"]
 
 
@@ -230,6 +236,7 @@ class _Ctx:
     now: datetime
     two_way: bool
     rewrite_google: bool = False
+    rewrite_private: bool = False
     out: list[Action] = field(default_factory=list)
 
 
@@ -242,6 +249,7 @@ def plan(
     now: datetime,
     full: bool,
     rewrite_google: bool = False,
+    rewrite_private: bool = False,
 ) -> Plan:
     """Decide what to write where.
 
@@ -250,8 +258,19 @@ def plan(
     from its side's listing counts as "missing" (see docs/planner.md); otherwise absent means
     "unknown" (not changed). `rewrite_google`: the options that shape Google copies changed
     (linked contacts): every pair seen unchanged on both sides is written to Google again.
+    `rewrite_private`: the private mode may have changed (or two-way sync resumed): every pair
+    that started from a private Google event, seen unchanged on both sides, is written to
+    Pipedrive again under the current mode (in one-way only `busy` / `skip`, which take
+    details out; nothing else is imported).
     """
-    ctx = _Ctx(options, options.window(now), now, options.sync_type == "two-way", rewrite_google)
+    ctx = _Ctx(
+        options,
+        options.window(now),
+        now,
+        options.sync_type == "two-way",
+        rewrite_google,
+        rewrite_private,
+    )
     by_google = {link.google_id: link for link in links}
     by_pipedrive = {link.pipedrive_id: link for link in links}
     by_series: dict[str, list[Link]] = {}
@@ -377,26 +396,44 @@ def _pushable(ctx: _Ctx, link: Link | None, p: CalendarItem) -> bool:
     return p.activity_type in ctx.options.push_types
 
 
-def _update_google(ctx: _Ctx, link: Link, p: CalendarItem) -> Action:
+def _update_google(ctx: _Ctx, link: Link, p: CalendarItem, g: CalendarItem | None = None) -> Action:
     if not _pushable(ctx, link, p):
         return DeleteGoogle(link, f"type {p.activity_type!r} is not synced to Google")
     if link.google_private and link.origin == "google" and ctx.options.private == "busy":
-        # The activity is a Busy placeholder of a private event: only its time goes back.
-        return UpdateGoogle(link, p, only_time=True)
-    if link.google_private and not p.private:
-        # "public" mode dropped the privacy on the Pipedrive side; never drop it on Google.
+        # The activity is a Busy placeholder of a private event: only its time goes back,
+        # and anything else written into it is taken out again.
+        return UpdateGoogle(link, p, only_time=True, reset_placeholder=not _is_placeholder(p))
+    private_now = link.google_private or (g is not None and not g.deleted and g.private)
+    if private_now and not p.private:
+        # "public" mode dropped the privacy on the Pipedrive side (or the event turned private
+        # in a change not imported: one-way, a lost conflict); never drop it on Google.
         return UpdateGoogle(link, p, keep_private=True)
     return UpdateGoogle(link, p)
+
+
+def _is_placeholder(p: CalendarItem) -> bool:
+    """Is activity `p` a bare Busy placeholder (a title of "Busy" and nothing but its time)?"""
+    return (
+        p.title == BUSY_SUBJECT
+        and not (p.location or p.description or p.attendees)
+        and not p.private
+    )
 
 
 def _update_pipedrive(ctx: _Ctx, link: Link, g: CalendarItem) -> list[Action]:
     mode = _pd_mode(ctx, link)
     if g.private and mode == "skip":
-        return [
-            Skip(g, "private event: private events are not synced (--private skip)", "private"),
-            ForgetLink(link, "event became private and private events are skipped"),
-        ]
+        # Privacy wins: the event's details must not stay in Pipedrive. `_pd_mode` is only
+        # "skip" for pairs that started on Google, so the activity deleted here is always
+        # one we made from the event, never one the user made in Pipedrive.
+        return [DeletePipedrive(link, SKIPPED_PRIVATE)]
     return [UpdatePipedrive(link, g, mode)]
+
+
+def _privacy_wins(ctx: _Ctx, link: Link, g: CalendarItem) -> bool:
+    """Does Google's version win a conflict because the event is private and the mode keeps
+    its details out of Pipedrive (`busy`, `skip`)? Pipedrive's version would carry them."""
+    return g.private and link.origin == "google" and _pd_mode(ctx, link) in ("busy", "skip")
 
 
 def _pair(
@@ -414,6 +451,14 @@ def _pair(
     # (Checked whatever the fingerprint says: a retype changes no content.)
     if p is not None and not p_gone and not g_gone and not _pushable(ctx, link, p):
         out.append(DeleteGoogle(link, f"type {p.activity_type!r} is not synced to Google"))
+        return
+
+    # Privacy wins: an activity made from a private event under `skip` goes, whatever else
+    # changed (both sync types; pairs that started in Pipedrive never get here: `_pd_mode`).
+    g_private = g.private if g is not None and not g_gone else link.google_private
+    if not g_gone and not p_gone and g_private and _pd_mode(ctx, link) == "skip":
+        if not (g_quiet and p_quiet) or ctx.rewrite_private:
+            out.append(DeletePipedrive(link, SKIPPED_PRIVATE))
         return
 
     if g_gone and p_gone:
@@ -438,15 +483,25 @@ def _pair(
     if ctx.two_way:
         if g_quiet and p_quiet:
             # Unchanged on both sides (an etag bump alone is no change), unless the options
-            # that shape Google copies changed: then the copy is written again.
-            if ctx.rewrite_google and g is not None and p is not None:
-                out.append(_update_google(ctx, link, p))
+            # that shape the copies changed: then the copy is written again. A new private
+            # mode re-applies to every private event that started on Google (privacy wins:
+            # `busy` turns its activity into the placeholder, `skip` deletes it).
+            if (
+                ctx.rewrite_private
+                and g is not None
+                and p is not None
+                and g.private
+                and link.origin == "google"
+            ):
+                out.extend(_update_pipedrive(ctx, link, g))
+            elif ctx.rewrite_google and g is not None and p is not None:
+                out.append(_update_google(ctx, link, p, g))
             return
         if gs == "changed" and p_quiet:
             out.extend(_update_pipedrive(ctx, link, g))  # type: ignore[arg-type]
             return
         if g_quiet and ps == "changed":
-            out.append(_update_google(ctx, link, p))  # type: ignore[arg-type]
+            out.append(_update_google(ctx, link, p, g))  # type: ignore[arg-type]
             return
         if gs == "changed" and ps == "changed":
             assert g is not None and p is not None
@@ -459,12 +514,23 @@ def _pair(
                     )
                 )
                 return
-            # Changed on both sides: the later change wins; a tie goes to Google.
-            if p.updated is not None and (g.updated is None or p.updated > g.updated):
+            # Changed on both sides: the later change wins; a tie goes to Google. A private
+            # event under `busy` / `skip` always wins (privacy first).
+            if (
+                p.updated is not None
+                and (g.updated is None or p.updated > g.updated)
+                and not _privacy_wins(ctx, link, g)
+            ):
                 out.append(Conflict(p, g, "both changed; Pipedrive changed last"))
-                out.append(_update_google(ctx, link, p))
+                out.append(_update_google(ctx, link, p, g))
             else:
-                out.append(Conflict(g, p, "both changed; Google changed last (or a tie)"))
+                reason = (
+                    "both changed; the event is private (--private "
+                    f"{ctx.options.private}): Google's version wins"
+                    if _privacy_wins(ctx, link, g)
+                    else "both changed; Google changed last (or a tie)"
+                )
+                out.append(Conflict(g, p, reason))
                 out.extend(_update_pipedrive(ctx, link, g))
             return
         if g_gone and p_quiet:
@@ -476,7 +542,7 @@ def _pair(
             if inferred_g:
                 # Missing from Google's listing but changed in Pipedrive: patch the event (the
                 # executor re-creates it if it is really gone).
-                out.append(_update_google(ctx, link, p))
+                out.append(_update_google(ctx, link, p, g))
             else:
                 # Deleted on Google but changed in Pipedrive: the change wins, restore the event.
                 out.append(CreateOnGoogle(p, replaces=link))
@@ -510,7 +576,7 @@ def _pair(
         if p is not None:
             # The event went (or left the listing) but the activity is here: write it back.
             if inferred_g:
-                out.append(_update_google(ctx, link, p))
+                out.append(_update_google(ctx, link, p, g))
             else:
                 out.append(CreateOnGoogle(p, replaces=link))
         else:
@@ -520,16 +586,24 @@ def _pair(
         return
     if ps == "changed":
         # Changed in Pipedrive (a Google-side edit, if any, is overwritten).
-        out.append(_update_google(ctx, link, p))  # type: ignore[arg-type]
+        out.append(_update_google(ctx, link, p, g))  # type: ignore[arg-type]
         return
     if gs == "changed":
         assert g is not None
+        if _privacy_wins(ctx, link, g):
+            # An activity made from an event that is now private, under `busy` / `skip`:
+            # privacy wins even in one-way (the placeholder, or the activity goes).
+            out.extend(_update_pipedrive(ctx, link, g))
+            return
         # Changed on Google only: not imported; overwritten on the next Pipedrive change.
         out.append(Skip(g, "one-way sync: Google edits are not imported", "one-way"))
         return
-    # Unchanged on both sides (rewritten when the options shaping Google copies changed).
-    if ctx.rewrite_google and g is not None and p is not None:
-        out.append(_update_google(ctx, link, p))
+    # Unchanged on both sides (rewritten when the options shaping the copies changed; in
+    # one-way a new private mode only takes details out: `busy` / `skip`).
+    if ctx.rewrite_private and g is not None and p is not None and _privacy_wins(ctx, link, g):
+        out.extend(_update_pipedrive(ctx, link, g))
+    elif ctx.rewrite_google and g is not None and p is not None:
+        out.append(_update_google(ctx, link, p, g))
 
 
 def _relink(

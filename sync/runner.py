@@ -226,6 +226,14 @@ async def _run(
             rewrite_google=full
             and cursors.options_used is not None
             and cursors.options_used.get("linked_contacts") != options.linked_contacts,
+            # The private mode changed, or two-way resumed (one-way ignored the mode): the
+            # activities made from private events are brought under the current mode now.
+            rewrite_private=full
+            and cursors.options_used is not None
+            and (
+                cursors.options_used.get("private") != options.private
+                or cursors.options_used.get("sync_type") != options.sync_type
+            ),
         )
         n_links = len(links)
         held = guard(the_plan, n_links, n_links)

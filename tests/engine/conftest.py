@@ -15,6 +15,7 @@ import pytest
 from sandbox.app import create_app
 from sandbox.transport import SandboxTransport
 from sync.accounts import connect_sandbox
+from sync.auth import OAuthSession, OAuthTokens
 from sync.models import SyncEvent
 from sync.runner import run_once
 from sync.store import Store
@@ -121,7 +122,25 @@ class Env:
         return f"/calendar/v3/calendars/{calendar or self.calendar_id}/events"
 
     async def g(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        return await self.client.request(method, path, headers=self._google_headers(), **kw)
+        """A Calendar v3 call with the account's token; an expired token (the sandbox's
+        `expire_tokens` fault, or its clock passing the expiry) is refreshed first, the way
+        the engine does it, and saved back to the vault."""
+        answer = await self.client.request(method, path, headers=self._google_headers(), **kw)
+        if answer.status_code == 401:
+            await self.refresh_google()
+            answer = await self.client.request(method, path, headers=self._google_headers(), **kw)
+        return answer
+
+    async def refresh_google(self) -> None:
+        """A fresh Google access token in the vault (through the engine's own OAuthSession)."""
+        tokens = OAuthTokens.from_json(self.vault.get(self.account_id)["google"])
+        session = OAuthSession(
+            "google",
+            tokens,
+            self.client,
+            on_change=lambda fresh: self.vault.update(self.account_id, google=fresh.to_json()),
+        )
+        await session.refresh()
 
     async def g_insert(self, body: dict, calendar: str | None = None) -> dict:
         answer = await self.g("POST", self._events_path(calendar), json=body)

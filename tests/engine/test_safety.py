@@ -334,3 +334,30 @@ async def test_old_and_far_activities_stay_out_of_google(env):
     reasons = {s["title"]: s["reason"] for s in result.summary["skipped"]}
     assert "window" in reasons["Long ago"] and "window" in reasons["Far ahead"]
     assert [a["subject"] for a in await env.activities_by_subject("Old event")] == []
+
+
+async def test_a_token_expiring_during_a_batch_is_refreshed_and_the_parts_sent_again(
+    env, monkeypatch
+):
+    """Google checks each part of a batch on its own: a token that expires between the
+    listing and the batch comes back as 401 parts in a 200 answer. The run refreshes the
+    token and sends those parts again: every copy is made, no error, no duplicate."""
+    await _both_sides(env, 0, 3)
+    real = GoogleCalendar._send_batch
+    expired = {"n": 0}
+
+    async def expiring(self, ops):
+        if not expired["n"]:
+            expired["n"] = env.sandbox.tokens.expire_all("google")
+        return await real(self, ops)
+
+    monkeypatch.setattr(GoogleCalendar, "_send_batch", expiring)
+    result = await env.sync()
+    assert expired["n"] >= 1
+    assert result.exit_code == 0 and result.summary["errors"] == [], result.summary
+    assert result.summary["google"]["created"] == 3
+    monkeypatch.undo()
+    events = await env.google_events()
+    assert sorted(e["summary"] for e in events) == [f"Activity {i}" for i in range(3)]
+    env.advance(60)
+    assert (await env.sync(full=True)).writes() == 0

@@ -28,7 +28,13 @@ from hypothesis.stateful import (
 from sandbox.app import create_app
 from sandbox.faults import KINDS
 from sync.errors import CalsyncError
-from sync.mapping import ACTIVITY_KEY, BLOCK_MARK, item_from_google, item_from_pipedrive
+from sync.mapping import (
+    ACTIVITY_KEY,
+    BLOCK_MARK,
+    item_from_google,
+    item_from_pipedrive,
+    marker_google_id,
+)
 
 from ..engine.conftest import NOW, Env, timed
 from .conftest import LONG
@@ -68,6 +74,10 @@ class SyncMachine(RuleBasedStateMachine):
         self.faulty = False
         self.diverged: set[str] = set()  # Google events edited while one-way (not imported)
         self.google_only: set[str] = set()  # events made while one-way (never imported)
+        # Identities (title, start before the edit) edited per side since the last clean run.
+        self.edited: dict[str, set] = {"google": set(), "pipedrive": set()}
+        # Google event ids edited / identities deleted since the last clean run.
+        self.g_pending: dict[str, set] = {"edited": set(), "deleted": set()}
         FIGURES["examples"] += 1
 
     # -- plumbing ----------------------------------------------------------------------
@@ -132,9 +142,10 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(data=st.data(), move=st.booleans())
     def g_edit(self, data, move):
         events = self.events()
-        if not events:
-            return
-        event = self._pick(data, events)
+        if events:
+            self.edit_event(self._pick(data, events), move)
+
+    def edit_event(self, event: dict, move: bool) -> None:
         n = self.next()
         if move and "dateTime" in event["start"]:
             body = timed(self.slot(n), 30)
@@ -143,27 +154,31 @@ class SyncMachine(RuleBasedStateMachine):
             body = {"summary": f"{key.group(0) if key else 'X'} e{n}"}
         self._revive(event, "google")
         self.run(self.env.g_patch(event["id"], body))
+        self.g_pending["edited"].add(event["id"])
         if self.options.sync_type == "one-way":
             self.diverged.add(event["id"])
 
     @rule(data=st.data())
     def g_make_private(self, data):
         events = self.events()
-        if not events:
-            return
-        event = self._pick(data, events)
+        if events:
+            self.make_private(self._pick(data, events))
+
+    def make_private(self, event: dict) -> None:
         self.next()
         self._revive(event, "google")
         self.run(self.env.g_patch(event["id"], {"visibility": "private"}))
+        self.g_pending["edited"].add(event["id"])
         if self.options.sync_type == "one-way":
             self.diverged.add(event["id"])
 
     @rule(data=st.data(), whole_series=st.booleans())
     def g_delete(self, data, whole_series):
         events = self.events()
-        if not events:
-            return
-        event = self._pick(data, events)
+        if events:
+            self.delete_event(self._pick(data, events), whole_series, events)
+
+    def delete_event(self, event: dict, whole_series: bool, events: list[dict]) -> None:
         self.next()
         victims = [event]
         target = event["id"]
@@ -174,8 +189,9 @@ class SyncMachine(RuleBasedStateMachine):
             if self.options.sync_type == "one-way" and self._linked_g(victim["id"]):
                 continue  # one-way: Pipedrive is the source, the copy is put back
             item = item_from_google(victim, "UTC")
-            if (ident := _identity(item)) is not None:
+            if (ident := _identity(item)) is not None and not self._edited_on("pipedrive", ident):
                 self.deleted.add(ident)
+                self.g_pending["deleted"].add(ident)
         self.run(self.env.g_delete(target))
 
     # -- Pipedrive edits ---------------------------------------------------------------
@@ -195,9 +211,13 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(data=st.data(), what=st.sampled_from(["rename", "move", "retype"]))
     def p_edit(self, data, what):
         acts = self.acts()
-        if not acts:
-            return
-        act = self._pick(data, acts)
+        if acts:
+            act = self._pick(data, acts)
+            retype = what == "retype" or (what == "move" and not act["due_time"])
+            kind = data.draw(st.sampled_from(TYPES)) if retype else ""
+            self.edit_activity(act, what, kind)
+
+    def edit_activity(self, act: dict, what: str, kind: str = "") -> None:
         n = self.next()
         if what == "rename":
             key = KEY.match(act["subject"] or "")
@@ -206,19 +226,21 @@ class SyncMachine(RuleBasedStateMachine):
             start = self.slot(n)
             body = {"due_date": start.date().isoformat(), "due_time": start.strftime("%H:%M")}
         else:
-            body = {"type": data.draw(st.sampled_from(TYPES))}
+            body = {"type": kind}
         self._revive(act, "pipedrive")
         self.run(self.env.p_patch(act["id"], **body))
 
     @rule(data=st.data())
     def p_delete(self, data):
         acts = self.acts()
-        if not acts:
-            return
-        act = self._pick(data, acts)
+        if acts:
+            self.delete_activity(self._pick(data, acts))
+
+    def delete_activity(self, act: dict) -> None:
         self.next()
         item = item_from_pipedrive(act)
-        if (ident := _identity(item)) is not None and item.title != "Busy":
+        ident = _identity(item)
+        if ident is not None and item.title != "Busy" and not self._edited_on("google", ident):
             self.deleted.add(ident)
         self.run(self.env.p_delete(act["id"]))
 
@@ -233,6 +255,11 @@ class SyncMachine(RuleBasedStateMachine):
         if kind == "two-way":
             self.diverged.clear()
             self.google_only.clear()
+        elif self.options.sync_type == "two-way":
+            # Google edits and deletions not synced yet will never be imported now: the
+            # edited events stay as they are, the deleted copies are put back.
+            self.diverged |= self.g_pending["edited"]
+            self.deleted -= self.g_pending["deleted"]
         self._set(sync_type=kind)
 
     @rule(types=st.sets(st.sampled_from(TYPES), min_size=1))
@@ -282,6 +309,8 @@ class SyncMachine(RuleBasedStateMachine):
             if result.exit_code == 0 and not result.summary["errors"]:
                 break
         assert result.exit_code == 0 and result.summary["errors"] == [], result.summary
+        self.edited = {"google": set(), "pipedrive": set()}
+        self.g_pending = {"edited": set(), "deleted": set()}
         self._always()
         self._converged()
 
@@ -296,9 +325,19 @@ class SyncMachine(RuleBasedStateMachine):
         return self.env.store.data(self.env.account_id).link_by_google(google_id) is not None
 
     def _revive(self, item: dict, side: str) -> None:
-        """An edit of one side of a pair deleted on the other wins: the pair comes back."""
+        """An edit of one side of a pair deleted on the other wins: the pair comes back.
+
+        The engine sees both changes at the next run, not their order, so an edit also wins
+        over a deletion of the other side made after it (before that run): remember it.
+        """
         parsed = item_from_google(item, "UTC") if side == "google" else item_from_pipedrive(item)
         self.deleted.discard(_identity(parsed))
+        self.edited[side].add(_identity(parsed))
+
+    def _edited_on(self, side: str, ident) -> bool:
+        """Was the item `ident` edited on `side` since the last clean run (two-way: then a
+        deletion on the other side is undone by the change)?"""
+        return ident in self.edited[side] and self.options.sync_type == "two-way"
 
     def _always(self) -> None:
         """Holds after every run, even one cut short by faults."""
@@ -337,10 +376,13 @@ class SyncMachine(RuleBasedStateMachine):
             if event["summary"] in self.google_only and not self._linked_g(event["id"]):
                 assert not [a for a in acts if a["subject"] == event["summary"]], event
         if options.private == "skip":
+            # Not synced, and nothing made from it stays in Pipedrive (privacy wins).
+            made_from = {marker_google_id(a["note"]) for a in acts}
             for event in events:
                 own = ACTIVITY_KEY not in json.dumps(event)
                 if own and event.get("visibility") == "private":
                     assert not self._linked_g(event["id"]), event
+                    assert event["id"] not in made_from, event
         # With linked contacts off, nothing of a person, organization or deal is on Google.
         if not options.linked_contacts:
             for event in events:
@@ -369,3 +411,193 @@ def test_state_machine(monkeypatch, tmp_path):
         machine_steps=FIGURES["steps"] - before["steps"],
         machine_syncs=FIGURES["syncs"] - before["syncs"],
     )
+
+
+# -- sequences the long profile found, replayed step by step (regressions) ------------------
+
+
+def _replay(monkeypatch, tmp_path, steps) -> None:
+    """Run `steps(machine)` on a fresh SyncMachine (every sync checks the invariants)."""
+    monkeypatch.setenv("CALSYNC_KEYRING", "off")
+    monkeypatch.setenv("CALSYNC_HOME", str(tmp_path / "home"))
+    machine = SyncMachine()
+    try:
+        steps(machine)
+    finally:
+        machine.teardown()
+
+
+def _event(machine: SyncMachine, title: str) -> dict:
+    return next(e for e in machine.events() if e["summary"] == title)
+
+
+def _activity(machine: SyncMachine, title: str) -> dict:
+    return next(a for a in machine.acts() if a["subject"] == title)
+
+
+def test_replay_renamed_event_turned_private_under_skip(monkeypatch, tmp_path):
+    """Found as 'K1 e4' != 'K1': the pair was only unlinked, and the next run relinked the
+    activity (it carries the event's marker) with its old title."""
+
+    def steps(m: SyncMachine) -> None:
+        m.g_create("timed", False)
+        m.g_create("timed", False)
+        m.full_reconcile()
+        m.edit_event(_event(m, "K1"), move=False)
+        m.set_private_mode("skip")
+        m.make_private(_event(m, "K1 e4"))
+        m.full_reconcile()
+        m.full_reconcile()
+        assert [a["subject"] for a in m.acts()] == ["K2"]
+
+    _replay(monkeypatch, tmp_path, steps)
+
+
+def test_replay_private_event_when_the_mode_becomes_skip(monkeypatch, tmp_path):
+    def steps(m: SyncMachine) -> None:
+        m.g_create("timed", True)
+        m.full_reconcile()
+        assert [a["subject"] for a in m.acts()] == ["K1"]
+        m.set_private_mode("skip")
+        m.full_reconcile()
+        assert m.acts() == []
+
+    _replay(monkeypatch, tmp_path, steps)
+
+
+def test_replay_private_event_when_the_mode_becomes_busy(monkeypatch, tmp_path):
+    def steps(m: SyncMachine) -> None:
+        m.g_create("timed", True)
+        m.full_reconcile()
+        m.set_private_mode("busy")
+        m.full_reconcile()
+        assert [a["subject"] for a in m.acts()] == ["Busy"]
+        m.set_private_mode("private")
+        m.full_reconcile()
+        assert [a["subject"] for a in m.acts()] == ["K1"]
+
+    _replay(monkeypatch, tmp_path, steps)
+
+
+def test_replay_copy_edited_then_activity_deleted(monkeypatch, tmp_path):
+    """Found as 'an item deleted came back': the copy was edited on Google before the
+    activity was deleted; the engine sees both at the next run and the change wins (the
+    activity is restored), whatever their order. The harness now expects that."""
+
+    def steps(m: SyncMachine) -> None:
+        m.p_create("call", False, False)
+        m.full_reconcile()
+        m.make_private(_event(m, "K1"))
+        m.delete_activity(_activity(m, "K1"))
+        m.full_reconcile()
+        assert [a["subject"] for a in m.acts()] == ["K1"]
+
+    _replay(monkeypatch, tmp_path, steps)
+
+
+def test_replay_restored_activity_keeps_its_origin(monkeypatch, tmp_path):
+    """Found as 'K2' != 'Busy': a pair born in Pipedrive, restored from its (now private)
+    Google copy, became a Google-born pair under `busy`. A restore keeps the pair's origin:
+    an activity made in Pipedrive is never turned into a Busy placeholder."""
+
+    def steps(m: SyncMachine) -> None:
+        m.set_private_mode("busy")
+        m.p_create("call", False, False)
+        m.full_reconcile()
+        m.make_private(_event(m, "K2"))
+        m.delete_activity(_activity(m, "K2"))
+        m.full_reconcile()
+        assert [a["subject"] for a in m.acts()] == ["K2"]
+        links = m.env.store.data(m.env.account_id).links()
+        assert [link.origin for link in links] == ["pipedrive"]
+        m.full_reconcile()
+
+    _replay(monkeypatch, tmp_path, steps)
+
+
+def test_replay_harness_calls_after_tokens_expired(monkeypatch, tmp_path):
+    """The machine's own API calls refresh an expired token (as after `expire_tokens`)."""
+
+    def steps(m: SyncMachine) -> None:
+        m.g_create("timed", False)
+        assert m.env.sandbox.tokens.expire_all("google") >= 1
+        assert [e["summary"] for e in m.events()] == ["K1"]
+        m.full_reconcile()
+
+    _replay(monkeypatch, tmp_path, steps)
+
+
+def test_replay_google_edit_pending_when_one_way_starts(monkeypatch, tmp_path):
+    """Found as a linked pair with different times: a Google move made while two-way but not
+    synced before switching to one-way is never imported (one-way, by design); the harness
+    now counts it as diverged. Back to two-way, the move is imported."""
+
+    def steps(m: SyncMachine) -> None:
+        m.g_create("timed", False)
+        m.full_reconcile()
+        m.edit_event(_event(m, "K1"), move=True)
+        m.set_sync_type("one-way")
+        m.full_reconcile()
+        moved = item_from_google(_event(m, "K1"), "UTC").span()
+        assert item_from_pipedrive(_activity(m, "K1")).span() != moved
+        m.set_sync_type("two-way")
+        m.full_reconcile()
+        assert item_from_pipedrive(_activity(m, "K1")).span() == moved
+
+    _replay(monkeypatch, tmp_path, steps)
+
+
+def test_replay_event_turned_private_then_one_way_under_skip(monkeypatch, tmp_path):
+    """Found as a private event still linked under `skip`: the event turned private, then
+    one-way began before a run. Privacy wins in one-way too: the activity made from the
+    event goes (and under `busy` it becomes the placeholder)."""
+
+    def steps(m: SyncMachine) -> None:
+        m.g_create("timed", False)
+        m.full_reconcile()
+        m.make_private(_event(m, "K1"))
+        m.set_private_mode("skip")
+        m.set_sync_type("one-way")
+        m.full_reconcile()
+        assert m.acts() == []
+
+    _replay(monkeypatch, tmp_path, steps)
+
+
+def test_replay_activity_renamed_when_the_mode_becomes_busy(monkeypatch, tmp_path):
+    """Found as 'K2 e9' != 'Busy': the activity of a private event, renamed in Pipedrive as
+    the mode became `busy`. Its time goes back to Google and it is reset to the placeholder;
+    likewise when the placeholder itself is renamed."""
+
+    def steps(m: SyncMachine) -> None:
+        m.g_create("all-day", True)
+        m.sync()
+        m.set_private_mode("public")
+        m.sync()
+        m.set_private_mode("busy")
+        m.edit_activity(_activity(m, "K1"), "rename")
+        m.sync()
+        assert [a["subject"] for a in m.acts()] == ["Busy"]
+        m.edit_activity(_activity(m, "Busy"), "rename")
+        m.sync()
+        assert [a["subject"] for a in m.acts()] == ["Busy"]
+        assert [e["summary"] for e in m.events()] == ["K1"]
+
+    _replay(monkeypatch, tmp_path, steps)
+
+
+def test_replay_activity_renamed_when_the_mode_becomes_skip(monkeypatch, tmp_path):
+    """Found as a private event still linked under `skip`: its activity was renamed in
+    Pipedrive before the run that applied the new mode; it goes all the same."""
+
+    def steps(m: SyncMachine) -> None:
+        m.sync()
+        m.g_create("timed", True)
+        m.sync()
+        m.set_private_mode("busy")
+        m.edit_activity(_activity(m, "K2"), "rename")
+        m.set_private_mode("skip")
+        m.sync()
+        assert m.acts() == []
+
+    _replay(monkeypatch, tmp_path, steps)

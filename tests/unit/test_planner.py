@@ -356,11 +356,34 @@ def test_save_as_does_not_filter_creates_from_google():
 # ---------------------------------------------------------------- private events on updates
 
 
+def _busy_pair():
+    gi = g(private=True, title="Secret")
+    pi = p(title="Busy")
+    return Link.from_items(gi, pi, origin="google", synced_at=NOW - timedelta(days=1)), gi, pi
+
+
 def test_busy_placeholder_sends_only_the_time_back():
-    link, gi, pi = linked(private=True)
+    link, gi, pi = _busy_pair()
     moved = edit(pi, start=T + timedelta(hours=2), end=T + timedelta(hours=3))
     pl = run([link], [], [moved], TWO.replace(private="busy"))
     assert pl.actions == (UpdateGoogle(link, moved, only_time=True),)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "Lunch with Ada"},
+        {"location": "Room 1"},
+        {"description": "notes"},
+        {"private": True},
+    ],  # fmt: skip
+)
+def test_a_placeholder_given_details_is_reset_after_its_time_goes_back(change):
+    """Privacy wins: the activity of a private event under `busy` stays a bare placeholder."""
+    link, gi, pi = _busy_pair()
+    changed = edit(pi, **change)
+    pl = run([link], [], [changed], TWO.replace(private="busy"))
+    assert pl.actions == (UpdateGoogle(link, changed, only_time=True, reset_placeholder=True),)
 
 
 def test_public_mode_never_drops_privacy_on_google():
@@ -373,10 +396,73 @@ def test_public_mode_never_drops_privacy_on_google():
     assert pl.actions[0].item.private is False
 
 
-def test_event_turned_private_under_skip_is_unlinked():
+def test_event_turned_private_under_skip_deletes_the_activity_made_from_it():
+    """Privacy wins: the event's details must not stay in Pipedrive."""
     link, gi, pi = linked()
     pl = run([link], [edit(gi, private=True)], [], TWO.replace(private="skip"))
-    assert kinds(pl) == ["ForgetLink", "Skip"]
+    assert kinds(pl) == ["DeletePipedrive"]
+    assert pl.actions[0].link == link and pl.actions[0].inferred is False
+    # Also when the activity was not in a full listing (it may have left the window).
+    pl = run([link], [edit(gi, private=True)], [], TWO.replace(private="skip"), full=True)
+    assert kinds(pl) == ["DeletePipedrive"]
+
+
+def test_event_turned_private_under_busy_becomes_the_placeholder():
+    link, gi, pi = linked()
+    gnew = edit(gi, private=True)
+    pl = run([link], [gnew], [], TWO.replace(private="busy"))
+    assert pl.actions == (UpdatePipedrive(link, gnew, "busy"),)
+
+
+def test_a_private_event_wins_a_conflict_under_busy_and_skip():
+    """Pipedrive changed last, but its version carries the details the mode keeps out."""
+    link, gi, pi = linked()
+    gnew = edit(gi, private=True, title="secret", updated=NOW - timedelta(minutes=30))
+    pnew = edit(pi, title="renamed", updated=NOW - timedelta(minutes=5))
+    pl = run([link], [gnew], [pnew], TWO.replace(private="busy"))
+    assert pl.of(Conflict)[0].winner == gnew
+    assert kinds(pl) == ["UpdatePipedrive", "Conflict"]
+    # `skip`: not synced at all, whatever Pipedrive did: the activity goes.
+    assert kinds(run([link], [gnew], [pnew], TWO.replace(private="skip"))) == ["DeletePipedrive"]
+    # Under `private` the later change still wins as usual.
+    pl = run([link], [gnew], [pnew], TWO.replace(private="private"))
+    assert pl.of(Conflict)[0].winner == pnew
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("busy", "UpdatePipedrive"),
+        ("private", "UpdatePipedrive"),
+        ("public", "UpdatePipedrive"),
+        ("skip", "DeletePipedrive"),
+    ],  # fmt: skip
+)
+def test_rewrite_private_brings_private_pairs_under_the_current_mode(mode, expected):
+    link, gi, pi = linked(private=True)
+    args = dict(links=[link], google={gi.id: gi}, pipedrive={pi.id: pi}, now=NOW, full=True)
+    options = TWO.replace(private=mode)
+    assert len(plan(**args, options=options)) == 0
+    pl = plan(**args, options=options, rewrite_private=True)
+    assert kinds(pl) == [expected]
+    if expected == "UpdatePipedrive":
+        assert pl.actions == (UpdatePipedrive(link, gi, mode),)
+
+
+def test_rewrite_private_leaves_other_pairs_alone():
+    busy = TWO.replace(private="busy")
+
+    def rewritten(link, gi, pi, options=busy):
+        return plan(links=[link], google={gi.id: gi}, pipedrive={pi.id: pi}, options=options,
+                    now=NOW, full=True, rewrite_private=True)  # fmt: skip
+
+    assert len(rewritten(*linked())) == 0  # not private
+    assert len(rewritten(*linked(origin="pipedrive", private=True))) == 0  # born in Pipedrive
+    assert len(rewritten(*linked(private=True), options=ONE.replace(private="public"))) == 0
+    # Only pairs seen on both sides: nothing to write from otherwise.
+    link, gi, pi = linked(private=True)
+    assert len(plan(links=[link], google={gi.id: gi}, pipedrive={}, now=NOW, full=False,
+                    options=TWO.replace(private="busy"), rewrite_private=True)) == 0  # fmt: skip
 
 
 def test_pairs_born_in_pipedrive_keep_their_details():
@@ -668,7 +754,53 @@ def test_rewrite_google_writes_unchanged_pairs_again(options):
 
 
 def test_rewrite_google_keeps_busy_placeholders_to_their_time():
-    link, gi, pi = linked(origin="google", private=True)
+    link, gi, pi = _busy_pair()
     pl = plan(links=[link], google={gi.id: gi}, pipedrive={pi.id: pi},
               options=TWO.replace(private="busy"), now=NOW, full=True, rewrite_google=True)  # fmt: skip
     assert pl.actions == (UpdateGoogle(link, pi, only_time=True),)
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("busy", "UpdatePipedrive"), ("skip", "DeletePipedrive"),
+                                                ("private", "Skip"), ("public", "Skip")])  # fmt: skip
+def test_one_way_event_turned_private_privacy_wins_under_busy_and_skip(mode, expected):
+    """One-way imports no Google edit, except that a private event takes its details out of
+    the activity made from it (`busy`: the placeholder; `skip`: the activity goes)."""
+    link, gi, pi = linked()
+    gnew = edit(gi, private=True, title="secret")
+    pl = run([link], [gnew], [], ONE.replace(private=mode))
+    assert kinds(pl) == [expected]
+    # Pairs born in Pipedrive: nothing comes back in one-way.
+    link, gi, pi = linked(origin="pipedrive")
+    assert kinds(run([link], [edit(gi, private=True)], [], ONE.replace(private=mode))) == ["Skip"]
+    # A new private mode in one-way: only busy / skip rewrite the pair.
+    link, gi, pi = linked(private=True)
+    pl = plan(links=[link], google={gi.id: gi}, pipedrive={pi.id: pi}, now=NOW, full=True,
+              options=ONE.replace(private=mode), rewrite_private=True)  # fmt: skip
+    assert kinds(pl) == ([] if expected == "Skip" else [expected])
+
+
+@pytest.mark.parametrize("options", [TWO, ONE], ids=["two-way", "one-way"])
+def test_activity_of_a_private_event_changed_under_skip_is_deleted(options):
+    """The activity of a private event (synced under another mode) changed in Pipedrive
+    once the mode is `skip`: it goes rather than being written to the event."""
+    link, gi, pi = linked(private=True)
+    pl = run([link], [], [edit(pi, title="renamed")], options.replace(private="skip"))
+    assert kinds(pl) == ["DeletePipedrive"]
+    # Unchanged on both sides in an incremental run: nothing to do.
+    assert len(run([link], [gi], [pi], options.replace(private="skip"))) == 0
+    # Born in Pipedrive: the activity is never deleted for its copy's privacy.
+    link, gi, pi = linked(origin="pipedrive", private=True)
+    pl = run([link], [], [edit(pi, title="renamed")], options.replace(private="skip"))
+    assert kinds(pl) == ["UpdateGoogle"]
+
+
+@pytest.mark.parametrize("options", [TWO, ONE], ids=["two-way", "one-way"])
+def test_an_event_turned_private_stays_private_when_pipedrive_wins(options):
+    """The event turned private in a change that is not imported (one-way, or a conflict that
+    Pipedrive won under `public`): writing the activity back keeps the event private."""
+    link, gi, pi = linked()
+    gnew = edit(gi, private=True, updated=NOW - timedelta(minutes=30))
+    pnew = edit(pi, title="renamed", updated=NOW - timedelta(minutes=5))
+    pl = run([link], [gnew], [pnew], options.replace(private="public"))
+    update = pl.of(UpdateGoogle)[0]
+    assert update.keep_private is True and update.item == pnew
