@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
@@ -57,6 +58,7 @@ log = logging.getLogger("calsync.sync")
 
 CHUNK = 100  # actions per progress step (and per Google batch)
 PIPEDRIVE_CONCURRENCY = 8
+FLUSH_EVERY = 2.0  # seconds between link flushes during a run
 MAX_ID_ATTEMPTS = 5
 
 
@@ -81,6 +83,7 @@ class Executor:
     def __init__(self, ctx: Context, flush: Callable[[], None]) -> None:
         self.ctx = ctx
         self.flush = flush
+        self._flushed = time.monotonic()
         self._linked_cache: dict[tuple[str, str], object] = {}
         self._sem = asyncio.Semaphore(PIPEDRIVE_CONCURRENCY)
 
@@ -172,7 +175,12 @@ class Executor:
                     for event in events:
                         yield event
                 done += len(chunk)
-                self.flush()
+                # Each flush rewrites the whole links table, so flushing per chunk made a big
+                # first sync quadratic; every FLUSH_EVERY seconds bounds both the cost and
+                # what a crash can lose (a lost link is recovered from the markers).
+                if time.monotonic() - self._flushed >= FLUSH_EVERY:
+                    self.flush()
+                    self._flushed = time.monotonic()
                 if total > CHUNK:
                     yield self._event(
                         "progress", reason=f"{done} of {total} writes", done=done, total=total

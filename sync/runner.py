@@ -291,8 +291,8 @@ async def _run(
             raw_activities=raw_by_id,
             events=log_events,
         )
-        # One transaction: links are written once per chunk of writes (the executor flushes
-        # after each), not once per link.
+        # One transaction: links are written every few seconds (the executor flushes) and at
+        # the end, never once per link.
         with data.transaction():
             async for event in Executor(ctx, data.flush).run(the_plan):
                 yield event
