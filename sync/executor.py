@@ -413,37 +413,26 @@ class Executor:
         for attempt in range(MAX_ID_ATTEMPTS):
             event_id = google_event_id(ctx.id_seed, item.id, attempt)
             existing = await g.get_event(ctx.calendar_id, event_id)
-            if existing is not None and existing.get("status") != "cancelled":
+            if existing is not None and existing.get("status") == "cancelled":
+                continue  # the id of a deleted event cannot be used again: take the next one
+            body = google_body(
+                item,
+                ctx.options,
+                event_id=None if existing is not None else event_id,
+                linked=await self._linked(item.id),
+                origin=origin_for("pipedrive", item.id),
+                default_tz=ctx.calendar_tz,
+            )
+            if existing is not None:
                 # Ours already (a crash before the link was saved): adopt it, bring it up to date.
-                body = google_body(
-                    item,
-                    ctx.options,
-                    event_id=None,
-                    linked=await self._linked(item.id),
-                    origin=origin_for("pipedrive", item.id),
-                    default_tz=ctx.calendar_tz,
-                )
-                patched = await g.patch_event(ctx.calendar_id, event_id, body)
-                self._link(item_from_google(patched, ctx.calendar_tz), item, origin)
-                ctx.summary.google.created += 1
-                return [
-                    self._event(
-                        "create", item, side="google", reason="recovered an interrupted create"
-                    )
-                ]
-            if existing is None:
-                body = google_body(
-                    item,
-                    ctx.options,
-                    event_id=event_id,
-                    linked=await self._linked(item.id),
-                    origin=origin_for("pipedrive", item.id),
-                    default_tz=ctx.calendar_tz,
-                )
-                created = await g.insert_event(ctx.calendar_id, body)
-                self._link(item_from_google(created, ctx.calendar_tz), item, origin)
-                ctx.summary.google.created += 1
-                return [self._event("create", item, side="google")]
+                written = await g.patch_event(ctx.calendar_id, event_id, body)
+                reason = "recovered an interrupted create"
+            else:
+                written = await g.insert_event(ctx.calendar_id, body)
+                reason = ""
+            self._link(item_from_google(written, ctx.calendar_tz), item, origin)
+            ctx.summary.google.created += 1
+            return [self._event("create", item, side="google", reason=reason)]
         raise ValueError(f"no free event id for activity {item.id} after {MAX_ID_ATTEMPTS} tries")
 
     def _link(self, google: CalendarItem, pipedrive: CalendarItem, origin: str) -> None:
