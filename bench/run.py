@@ -1,6 +1,6 @@
 """The engine benchmark: one table of scenarios against the floor, with the targets of issue 8.
 
-    python bench/run.py [--quick] [--patch flush2s,pipelines,...] [--only initial,idle,...]
+    python bench/run.py [--quick] [--patch slim,syncpd,...] [--only initial,idle,...]
 
 Starts its own sandboxes (`calsync sandbox --empty --port 0`, one for the engine, one for the
 floor, each in its own process), runs the engine through the real CLI (`connect --sandbox`,

@@ -1,7 +1,7 @@
 """The executor: applies a Plan to both services and records each link as its write lands.
 
 Google writes go through batch requests; Pipedrive writes run with bounded concurrency
-(paced by its rate-limit headers in the client). Each action is applied on its own: a
+(paced by its rate-limit headers in the client); the two sides run side by side. Each action is applied on its own: a
 failure is an error event for that item, the rest of the plan still runs, and links are
 only changed for writes that happened.
 """
@@ -85,7 +85,6 @@ class Executor:
         self.flush = flush
         self._flushed = time.monotonic()
         self._linked_cache: dict[tuple[str, str], object] = {}
-        self._sem = asyncio.Semaphore(PIPEDRIVE_CONCURRENCY)
 
     # -- events ------------------------------------------------------------------
 
@@ -130,7 +129,7 @@ class Executor:
         ctx = self.ctx
         writes = plan.writes()
         total = len(writes)
-        done = 0
+        done = reported = 0
         # Bookkeeping first: conflicts to the log, skips counted, relinks/forgets recorded.
         for action in plan:
             if isinstance(action, Conflict):
@@ -159,32 +158,72 @@ class Executor:
             elif isinstance(action, ForgetLink):
                 ctx.data.delete_link(action.link)
         await self._prefetch_linked(writes)
-        # Writes in the plan's order (deletes, updates, creates), a chunk at a time.
+        # Writes in the plan's order (deletes, updates, creates). Within a phase each side
+        # runs its own pipeline, so a side waiting on its rate limit never stalls the other.
         for kinds in (
             (DeleteGoogle, DeletePipedrive),
             (UpdateGoogle, UpdatePipedrive),
             (CreateOnGoogle, CreateOnPipedrive),
         ):
             phase = [a for a in writes if isinstance(a, kinds)]
-            for start in range(0, len(phase), CHUNK):
-                chunk = phase[start : start + CHUNK]
-                g_actions = [a for a in chunk if a.side == "google"]
-                p_actions = [a for a in chunk if a.side == "pipedrive"]
-                results = await asyncio.gather(self._google(g_actions), self._pipedrive(p_actions))
-                for events in results:
-                    for event in events:
-                        yield event
-                done += len(chunk)
+            async for n, events in self._phase(phase):
+                for event in events:
+                    yield event
+                done += n
                 # Each flush rewrites the whole links table, so flushing per chunk made a big
                 # first sync quadratic; every FLUSH_EVERY seconds bounds both the cost and
                 # what a crash can lose (a lost link is recovered from the markers).
                 if time.monotonic() - self._flushed >= FLUSH_EVERY:
                     self.flush()
                     self._flushed = time.monotonic()
-                if total > CHUNK:
+                if total > CHUNK and (done - reported >= CHUNK or done == total):
+                    reported = done
                     yield self._event(
                         "progress", reason=f"{done} of {total} writes", done=done, total=total
                     )
+
+    async def _phase(self, phase: list) -> AsyncIterator[tuple[int, list[SyncEvent]]]:
+        """Apply one phase's writes, both sides at once: (writes done, their events) as they
+        land. Google goes a batch of CHUNK at a time; Pipedrive through PIPEDRIVE_CONCURRENCY
+        workers. The first error that stops the run (AuthError, ServiceUnavailable) stops both
+        sides and is raised here."""
+        google = [a for a in phase if a.side == "google"]
+        pipedrive = iter([a for a in phase if a.side == "pipedrive"])
+        queue: asyncio.Queue[tuple[int, list[SyncEvent]] | BaseException | None] = asyncio.Queue()
+
+        async def google_side() -> None:
+            for start in range(0, len(google), CHUNK):
+                chunk = google[start : start + CHUNK]
+                await queue.put((len(chunk), await self._google(chunk)))
+
+        async def pipedrive_worker() -> None:
+            for action in pipedrive:  # shared: each worker takes the next action
+                await queue.put((1, await self._pipedrive_one_safe(action)))
+
+        async def run(side) -> None:
+            try:
+                await side()
+            except BaseException as exc:  # handed to the consumer, which raises it
+                await queue.put(exc)
+                return
+            await queue.put(None)
+
+        sides = [google_side] + [pipedrive_worker] * PIPEDRIVE_CONCURRENCY
+        tasks = [asyncio.create_task(run(side)) for side in sides]
+        try:
+            running = len(tasks)
+            while running:
+                item = await queue.get()
+                if item is None:
+                    running -= 1
+                elif isinstance(item, BaseException):
+                    raise item
+                else:
+                    yield item
+        finally:  # an error, or the consumer stopped listening (Stop syncing)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     # -- inferred deletes: confirm that the missing item is really gone ------------------
 
@@ -444,16 +483,11 @@ class Executor:
 
     # -- Pipedrive ---------------------------------------------------------------
 
-    async def _pipedrive(self, actions: list) -> list[SyncEvent]:
-        async def one(action) -> list[SyncEvent]:
-            async with self._sem:
-                try:
-                    return await self._pipedrive_one(action)
-                except (ApiError, ValueError, UnmappableItem) as exc:
-                    return [self._error(getattr(action, "item", None), "pipedrive", exc)]
-
-        results = await asyncio.gather(*(one(a) for a in actions))
-        return [event for events in results for event in events]
+    async def _pipedrive_one_safe(self, action) -> list[SyncEvent]:
+        try:
+            return await self._pipedrive_one(action)
+        except (ApiError, ValueError, UnmappableItem) as exc:
+            return [self._error(getattr(action, "item", None), "pipedrive", exc)]
 
     async def _pipedrive_one(self, action) -> list[SyncEvent]:
         ctx = self.ctx

@@ -13,13 +13,16 @@ from urllib.parse import quote
 import httpx
 
 from .errors import NotFound
-from .http import MAX_REFRESHES, ApiError, Http, google_reason, sleep
+from .http import GOOGLE_RATE_REASONS, MAX_REFRESHES, ApiError, Http, google_reason, sleep
+from .pacing import Window
 
 CALENDAR_PATH = "/calendar/v3"
 BATCH_PATH = "/batch/calendar/v3"
 MAX_RESULTS = 2500
 BATCH_SIZE = 100  # Google allows 1000 calls a batch; smaller batches retry cheaper
 RETRY_PART = {429, 500, 502, 503, 504}
+QUOTA_WINDOW = 60.5  # Google's per-user quota counts calls a minute; half a second of margin
+MIN_LEARNED_QUOTA = 60  # a refusal right after start-up says little about the quota's size
 
 
 class SyncTokenExpired(Exception):
@@ -60,9 +63,57 @@ def _cal(calendar_id: str) -> str:
     return f"{CALENDAR_PATH}/calendars/{quote(calendar_id, safe='')}"
 
 
+class Quota:
+    """Google's per-user quota, met before Google refuses (it sends no rate headers).
+
+    With a known quota (`limit`: Google's default is 600 calls a minute) every call waits for
+    its slot. Without one (a sandbox, unlimited until told otherwise) calls go at once and
+    are only counted; the first call refused by the user's quota (403 userRateLimitExceeded)
+    sets the limit to what Google accepted in the last minute, and pacing starts there.
+    `rateLimitExceeded` and 429 are the project's limits, shared with other users: those are
+    left to the retries' backoff."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.window = Window(limit, QUOTA_WINDOW)
+
+    @property
+    def limit(self) -> int | None:
+        return self.window.limit
+
+    async def acquire(self, calls: int) -> None:
+        await self.window.acquire(calls)
+
+    def refused(self, calls: int) -> None:
+        """`calls` of the last request were refused for the rate: learn (or lower) the limit."""
+        accepted = max(MIN_LEARNED_QUOTA, self.window.recent() - calls)
+        if self.window.limit is None or accepted < self.window.limit:
+            self.window.limit = accepted
+
+
+def rate_refused(status: int, body: object) -> bool:
+    """A refusal for the rate: sent again later (the project's or the user's quota)."""
+    return status == 429 or (status == 403 and google_reason(body) in GOOGLE_RATE_REASONS)
+
+
+def user_quota_refused(status: int, body: object) -> bool:
+    return status == 403 and google_reason(body) == "userRateLimitExceeded"
+
+
 class GoogleCalendar:
-    def __init__(self, http: Http) -> None:
+    def __init__(self, http: Http, *, quota: int | None = None) -> None:
         self.http = http
+        self.quota = Quota(quota)
+        http.before = self.quota.acquire
+        http.on_response = self._observe
+
+    async def _observe(self, response: httpx.Response) -> None:
+        if response.status_code == 403 and response.request.url.path != BATCH_PATH:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            if user_quota_refused(response.status_code, body):
+                self.quota.refused(1)
 
     async def calendars(self) -> list[dict]:
         items: list[dict] = []
@@ -217,10 +268,12 @@ class GoogleCalendar:
             for start in range(0, len(pending), size):
                 chunk = pending[start : start + size]
                 answers = await self._send_batch([ops[i] for i in chunk])
+                limited = sum(user_quota_refused(a.status, a.body) for a in answers)
+                if limited:
+                    self.quota.refused(limited)
                 for i, answer in zip(chunk, answers, strict=True):
-                    transient = answer.status in RETRY_PART or (
-                        answer.status == 403
-                        and answer.reason in ("rateLimitExceeded", "userRateLimitExceeded")
+                    transient = answer.status in RETRY_PART or rate_refused(
+                        answer.status, answer.body
                     )
                     if transient and rounds < self.http.attempts:
                         retry.append(i)
@@ -247,6 +300,7 @@ class GoogleCalendar:
         response = await self.http.send(
             "POST",
             BATCH_PATH,
+            calls=len(ops),  # each part counts against the quota
             content=body,
             headers={"Content-Type": f"multipart/mixed; boundary={boundary}"},
         )

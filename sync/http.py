@@ -127,8 +127,8 @@ class Http:
         self.wait_max = wait_max
         self.requests = 0
         self.retries = 0
-        # Hooks: `before` may wait (rate-limit pacing); `on_response` reads headers.
-        self.before: Callable[[], Awaitable[None]] | None = None
+        # Hooks: `before(calls)` may wait (rate-limit pacing); `on_response` reads headers.
+        self.before: Callable[[int], Awaitable[None]] | None = None
         self.on_response: Callable[[httpx.Response], Awaitable[None]] | None = None
 
     def _retryable(self, response: httpx.Response) -> bool:
@@ -142,14 +142,15 @@ class Http:
         return False
 
     async def send(
-        self, method: str, url: str, *, idempotent: bool = True, **kwargs
+        self, method: str, url: str, *, idempotent: bool = True, calls: int = 1, **kwargs
     ) -> httpx.Response:
         """Send with retries. 4xx answers are returned (the caller decides), except a 401 that a
         token refresh cannot heal, which becomes AuthError.
 
         A write that is not idempotent is not retried once it may have reached the service
         (the connection broke after sending): AmbiguousWrite tells the caller to look before
-        writing again. Connection failures before sending are always retried.
+        writing again. Connection failures before sending are always retried. `calls`: what
+        the request counts for against a quota (a Google batch: its parts), for `before`.
         """
         extra_headers = kwargs.pop("headers", None) or {}
         refreshes = 0
@@ -169,7 +170,7 @@ class Http:
                     if attempt.num > 1:
                         self.retries += 1
                     if self.before is not None:
-                        await self.before()
+                        await self.before(calls)
                     headers = {**extra_headers, **(await self.auth_headers())}
                     self.requests += 1
                     response = await self.client.request(method, url, headers=headers, **kwargs)

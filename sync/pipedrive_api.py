@@ -8,16 +8,17 @@ whether it happened before anything is written again.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import datetime, timedelta
 
 import httpx
 
+from . import pacing
 from .http import AmbiguousWrite, ApiError, Http
+from .pacing import Window
 
 PAGE_LIMIT = 500
 MAX_IDS = 100  # ids per list request (the API's limit)
+BURST_WINDOW = 2.1  # Pipedrive's burst limit counts requests per 2 s; a tenth of margin
 
 
 def _ts(when: datetime) -> str:
@@ -25,28 +26,38 @@ def _ts(when: datetime) -> str:
 
 
 class RateGate:
-    """Paces requests from Pipedrive's own headers so a 429 never has to happen."""
+    """Paces requests to Pipedrive's burst limit so a 429 never has to happen.
+
+    The limit comes from the first answer's `x-ratelimit-limit` (requests per 2-second
+    window); from then on a client-side window counts every request as it leaves, several in
+    flight included, which the `x-ratelimit-remaining` of finished requests cannot do."""
 
     def __init__(self) -> None:
-        self.remaining: int | None = None
-        self.reset_at = 0.0
+        self.window: Window | None = None
         self.daily_left: int | None = None
-        self.waited = 0.0
 
-    async def before(self) -> None:
-        if self.remaining is not None and self.remaining <= 1:
-            delay = self.reset_at - time.monotonic()
-            if delay > 0:
-                self.waited += delay
-                await asyncio.sleep(delay)
-            self.remaining = None
+    @property
+    def waited(self) -> float:
+        return self.window.waited if self.window is not None else 0.0
+
+    async def before(self, calls: int = 1) -> None:
+        if self.window is not None:
+            await self.window.acquire(calls)
 
     async def observe(self, response: httpx.Response) -> None:
         headers = response.headers
         try:
-            if "x-ratelimit-remaining" in headers:
-                self.remaining = int(headers["x-ratelimit-remaining"])
-                self.reset_at = time.monotonic() + float(headers.get("x-ratelimit-reset", "2"))
+            limit = headers.get("x-ratelimit-limit")
+            if limit is not None and int(limit) > 0:
+                if self.window is None:
+                    self.window = Window(int(limit), BURST_WINDOW)
+                    self.window.sent.append(pacing.clock())  # this first request counts too
+                elif self.window.limit != int(limit):
+                    self.window.limit = int(limit)  # the plan changed
+                if response.status_code == 429:
+                    # Overrun all the same (its clock starts on arrival, and requests can
+                    # arrive bunched): the other workers wait too, not only the one refused.
+                    self.window.hold(float(headers.get("retry-after") or 2))
             if "x-daily-requests-left" in headers:
                 self.daily_left = int(headers["x-daily-requests-left"])
         except ValueError:

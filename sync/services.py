@@ -14,6 +14,7 @@ from .store import Account
 from .vault import Vault
 
 GOOGLE_API = "https://www.googleapis.com"
+GOOGLE_USER_QUOTA = 600  # calls a minute per user: Google Calendar's default quota
 USER_AGENT = "calsync/0.1"
 
 
@@ -102,8 +103,11 @@ def open_services(
         pipedrive_http = Http(
             "pipedrive", p_client, auth_headers=token.headers, wait_initial=retry_wait
         )
+    # Google's own servers have a known quota: pace from the first call. A sandbox may have none
+    # (or one set later through /_sandbox/limits): the first refusal teaches it.
+    quota = GOOGLE_USER_QUOTA if google_base == GOOGLE_API else None
     return Services(
-        GoogleCalendar(google_http),
+        GoogleCalendar(google_http, quota=quota),
         Pipedrive(pipedrive_http),
         google_http,
         pipedrive_http,
