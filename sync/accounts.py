@@ -24,6 +24,7 @@ from .google_api import GoogleCalendar
 from .http import Http
 from .options import Options
 from .pipedrive_api import Pipedrive
+from .pipedrive_signin import pipedrive_app_from_env, pipedrive_sign_in
 from .services import GOOGLE_API, Services, open_services
 from .store import Account, Store
 from .vault import Vault
@@ -225,18 +226,16 @@ async def connect_google(
     transport: httpx.AsyncBaseTransport | None = None,
     requests_adapter: BaseAdapter | None = None,
 ) -> Connected:
-    """The real services: Google's installed-app OAuth in the browser, then Pipedrive.
+    """The real services: Google's installed-app OAuth in the browser, then Pipedrive (an API
+    token, or the user's Pipedrive OAuth app in the browser).
 
     `transport` (httpx) and `requests_adapter` (google-auth-oauthlib's token exchange) let
     tests answer Google's and Pipedrive's hosts from the sandbox."""
     config = load_client_secret(client_secret)
     if not pipedrive_token and not pipedrive_oauth:
         raise UsageError("give --pipedrive-token TOKEN or --pipedrive-oauth")
-    if pipedrive_oauth:
-        raise UsageError(
-            "--pipedrive-oauth needs a Pipedrive OAuth app: use --pipedrive-token for now "
-            "(see docs/real-accounts.md)"
-        )
+    # Checked before any browser opens: a missing setting is one line, not a wasted sign-in.
+    pd_app = pipedrive_app_from_env() if pipedrive_oauth else None
     from google_auth_oauthlib.flow import InstalledAppFlow
 
     flow = InstalledAppFlow.from_client_config(config, scopes=[CALENDAR_SCOPE])
@@ -270,8 +269,14 @@ async def connect_google(
         client_id=installed["client_id"],
         client_secret=installed["client_secret"],
     )
-    api_domain = await _pipedrive_domain(pipedrive_token, transport)
-    secrets_ = {"google": tokens.to_json(), "pipedrive_api_token": pipedrive_token}
+    secrets_: dict = {"google": tokens.to_json()}
+    if pd_app is not None:
+        pd_tokens = await pipedrive_sign_in(pd_app, open_browser=open_browser, transport=transport)
+        secrets_["pipedrive_oauth"] = pd_tokens.to_json()
+        api_domain = pd_tokens.extra["api_domain"]
+    else:
+        api_domain = await _pipedrive_domain(pipedrive_token, transport)
+        secrets_["pipedrive_api_token"] = pipedrive_token
     return await _register(
         store,
         vault,
@@ -391,9 +396,15 @@ async def reconnect(
         await services.pipedrive.me()
     except AuthError:
         if account.extra.get("kind") != "sandbox":
+            how = (
+                "--pipedrive-oauth"
+                if "pipedrive_oauth" in vault.get(account.id)
+                else "--pipedrive-token T"
+            )
             raise AuthError(
                 f"the saved sign-in of account {account.id} no longer works: "
-                "run `calsync connect --google ...` again (your options are kept)"
+                f"run `calsync connect --google CLIENT_SECRET.json {how}` again "
+                "(your options and links are kept)"
             ) from None
         await services.aclose()
         again = await connect_sandbox(

@@ -24,7 +24,9 @@ def home(tmp_path, monkeypatch):
 
 
 def calsync(*args: str, ok: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
-    out = subprocess.run([*CALSYNC, *args], capture_output=True, text=True, timeout=timeout, env=os.environ)
+    out = subprocess.run(
+        [*CALSYNC, *args], capture_output=True, text=True, timeout=timeout, env=os.environ
+    )
     assert "Traceback" not in out.stderr, out.stderr
     if ok:
         assert out.returncode == 0, out.stderr
@@ -48,14 +50,43 @@ def connected(home, live_sandbox):
 
 def test_connect_options_sync_accounts_log_round_trip(connected):
     options = json.loads(calsync("options", "--json").stdout)
-    assert set(options) == {"calendar", "sync_type", "save_as", "push_types", "private", "linked_contacts",
-                            "window_past_days", "window_future_days"}
-    calsync("options", "--sync-type", "one-way", "--push-types", "call,meeting", "--private", "busy",
-            "--no-linked-contacts", "--window-past", "7", "--window-future", "60", "--save-as", "lunch")
+    assert set(options) == {
+        "calendar",
+        "sync_type",
+        "save_as",
+        "push_types",
+        "private",
+        "linked_contacts",
+        "window_past_days",
+        "window_future_days",
+    }
+    calsync(
+        "options",
+        "--sync-type",
+        "one-way",
+        "--push-types",
+        "call,meeting",
+        "--private",
+        "busy",
+        "--no-linked-contacts",
+        "--window-past",
+        "7",
+        "--window-future",
+        "60",
+        "--save-as",
+        "lunch",
+    )
     options = json.loads(calsync("options", "--json").stdout)
-    assert options == {"calendar": "primary", "sync_type": "one-way", "save_as": "lunch",
-                       "push_types": ["call", "meeting"], "private": "busy", "linked_contacts": False,
-                       "window_past_days": 7, "window_future_days": 60}
+    assert options == {
+        "calendar": "primary",
+        "sync_type": "one-way",
+        "save_as": "lunch",
+        "push_types": ["call", "meeting"],
+        "private": "busy",
+        "linked_contacts": False,
+        "window_past_days": 7,
+        "window_future_days": 60,
+    }
 
     first = calsync("sync", "--once", "--json")
     summary = json.loads(first.stdout.strip().splitlines()[-1])
@@ -128,15 +159,27 @@ def test_no_account(home):
 
 def test_bad_option_values(connected):
     one_line_error(calsync("options", "--sync-type", "sideways", ok=False), 2, "one-way or two-way")
-    one_line_error(calsync("options", "--private", "secret", ok=False), 2, "private, busy, public or skip")
-    one_line_error(calsync("options", "--save-as", "bogus", ok=False), 2, "unknown activity type 'bogus'")
-    one_line_error(calsync("options", "--push-types", "call,nope", ok=False), 2, "unknown activity type 'nope'")
-    one_line_error(calsync("options", "--calendar", "nobody@example.com", ok=False), 1, "unknown calendar")
+    one_line_error(
+        calsync("options", "--private", "secret", ok=False), 2, "private, busy, public or skip"
+    )
+    one_line_error(
+        calsync("options", "--save-as", "bogus", ok=False), 2, "unknown activity type 'bogus'"
+    )
+    one_line_error(
+        calsync("options", "--push-types", "call,nope", ok=False), 2, "unknown activity type 'nope'"
+    )
+    one_line_error(
+        calsync("options", "--calendar", "nobody@example.com", ok=False), 1, "unknown calendar"
+    )
     one_line_error(calsync("options", "--window-future", "9999", ok=False), 2, "from 0 to 3650")
 
 
 def test_sandbox_down(home):
-    one_line_error(calsync("connect", "--sandbox", "http://127.0.0.1:9", ok=False), 1, "cannot reach the sandbox")
+    one_line_error(
+        calsync("connect", "--sandbox", "http://127.0.0.1:9", ok=False),
+        1,
+        "cannot reach the sandbox",
+    )
     one_line_error(calsync("connect", "--sandbox", "ftp://x", ok=False), 2, "bad --sandbox URL")
 
 
@@ -169,9 +212,20 @@ def test_corrupt_store(home):
 def test_tokens_never_in_output_or_store(connected, home):
     calsync("sync", "--once")
     secrets = json.loads((home / "tokens" / "1.json").read_text())
-    values = [secrets["google"]["access_token"], secrets["google"]["refresh_token"], secrets["pipedrive_api_token"]]
-    outputs = [calsync(*a).stdout for a in (["accounts", "--json"], ["log", "--json", "--run", "1"],
-                                             ["options", "--json"], ["accounts"])]
+    values = [
+        secrets["google"]["access_token"],
+        secrets["google"]["refresh_token"],
+        secrets["pipedrive_api_token"],
+    ]
+    outputs = [
+        calsync(*a).stdout
+        for a in (
+            ["accounts", "--json"],
+            ["log", "--json", "--run", "1"],
+            ["options", "--json"],
+            ["accounts"],
+        )
+    ]
     stored = [p.read_text() for p in home.rglob("*.json") if "tokens" not in p.parts]
     for value in values:
         for text in outputs + stored:

@@ -65,6 +65,9 @@ def test_ruff_is_clean():
 def test_engine_type_checks():
     """The engine is typed: mypy (settings in pyproject.toml) finds nothing in sync/."""
     out = subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-incremental", "sync"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "mypy", "--no-incremental", "sync"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 0, out.stdout + out.stderr

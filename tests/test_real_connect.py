@@ -54,34 +54,39 @@ class Browser:
         self.deny = deny
         self.opened: list[str] = []
         self.errors: list[BaseException] = []
-        self.thread: threading.Thread | None = None
+        self.threads: list[threading.Thread] = []
 
     def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
         self.opened.append(url)
-        self.thread = threading.Thread(target=self._consent, args=(url,), daemon=True)
-        self.thread.start()
+        thread = threading.Thread(target=self._consent, args=(url,), daemon=True)
+        self.threads.append(thread)
+        thread.start()
         return True
 
     def _consent(self, url: str) -> None:
         try:
             answer = self.session.get(url, allow_redirects=False)
             assert answer.status_code == 302, answer.text
-            back = answer.headers["location"]
-            if self.deny:
-                query = parse_qs(urlsplit(back).query)
-                back = (
-                    back.split("?")[0]
-                    + "?"
-                    + urlencode({"error": "access_denied", "state": query["state"][0]})
-                )
+            back = self.redirect(url, answer.headers["location"])
             with urllib.request.urlopen(back, timeout=10) as reply:
                 reply.read()
         except BaseException as exc:
             self.errors.append(exc)
 
+    def redirect(self, url: str, back: str) -> str:
+        """Where the consent page sends the browser back to (a denial when `deny`)."""
+        if not self.deny:
+            return back
+        query = parse_qs(urlsplit(back).query)
+        return (
+            back.split("?")[0]
+            + "?"
+            + urlencode({"error": "access_denied", "state": query["state"][0]})
+        )
+
     def join(self) -> None:
-        if self.thread is not None:
-            self.thread.join(10)
+        for thread in self.threads:
+            thread.join(10)
 
 
 class RealWorld:
@@ -124,15 +129,19 @@ class RealWorld:
         )
         self.client_secret.write_text(json.dumps(config))
 
-    async def connect(self, pipedrive_token: str | None = None, **kw):
+    async def connect(
+        self, pipedrive_token: str | None = None, *, pipedrive_oauth: bool = False, **kw
+    ):
         store, vault = Store(self.home), Vault(self.home)
+        if not pipedrive_oauth:
+            pipedrive_token = pipedrive_token or self.sandbox.pipedrive.api_token
         try:
             connected = await connect_google(
                 store,
                 vault,
                 self.client_secret,
-                pipedrive_token=pipedrive_token or self.sandbox.pipedrive.api_token,
-                pipedrive_oauth=False,
+                pipedrive_token=pipedrive_token,
+                pipedrive_oauth=pipedrive_oauth,
                 **kw,
             )
         finally:
@@ -378,7 +387,10 @@ async def test_revoked_sign_in_needs_reconnect_and_loses_nothing(world):
     assert marked.last_error == message
     assert len(store.data(account.id)) == links  # nothing lost
     vault = Vault(world.home)
-    with pytest.raises(AuthError, match=r"run `calsync connect --google \.\.\.` again"):
+    with pytest.raises(
+        AuthError,
+        match=r"run `calsync connect --google CLIENT_SECRET\.json --pipedrive-token T` again",
+    ):
         await reconnect(store, vault, marked, transport=world.transport)
     store.close()
 

@@ -106,7 +106,9 @@ def build_parser() -> Parser:
         "connect",
         help="add an account (the sandbox, or the real Google + Pipedrive)",
         description="Add an account: against a running sandbox (its OAuth consents at once), "
-        "or the real services (Google sign-in in the browser, and a Pipedrive API token).",
+        "or the real services (Google sign-in in the browser, and a Pipedrive API token or "
+        "Pipedrive sign-in through your Pipedrive OAuth app: set CALSYNC_PIPEDRIVE_CLIENT_ID and "
+        "CALSYNC_PIPEDRIVE_CLIENT_SECRET, see docs/real-accounts.md).",
     )
     where = co.add_mutually_exclusive_group(required=True)
     where.add_argument(
@@ -121,7 +123,9 @@ def build_parser() -> Parser:
     pd = co.add_mutually_exclusive_group()
     pd.add_argument("--pipedrive-token", metavar="T", help="your Pipedrive personal API token")
     pd.add_argument(
-        "--pipedrive-oauth", action="store_true", help="sign in to Pipedrive with OAuth"
+        "--pipedrive-oauth",
+        action="store_true",
+        help="sign in to Pipedrive in the browser, through your Pipedrive OAuth app",
     )
 
     op = sub.add_parser(

@@ -4,7 +4,9 @@ Errors answer like Pipedrive's OAuth server, `{"success": false, "message": ...,
 with the RFC 6749 code: 400 `invalid_request`, `invalid_grant` (bad, used or expired code,
 redirect_uri mismatch, unknown refresh token), `unsupported_grant_type`; 401 `invalid_client`.
 A bad client_id or redirect_uri on authorize answers 400 and never redirects. A refresh
-answers a new access token and the same refresh token.
+answers a new access token and the same refresh token. `api_domain` is the company's API
+address: `https://<company_domain>.pipedrive.com` when served under Pipedrive's real
+hostnames (as the real server answers), else the sandbox's own address.
 """
 
 from __future__ import annotations
@@ -69,6 +71,12 @@ def _basic(header: str) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
+def _api_domain(request: Request) -> str:
+    if (request.url.hostname or "").endswith(".pipedrive.com"):
+        return f"https://{request.app.state.sandbox.pipedrive.company['domain']}.pipedrive.com"
+    return str(request.base_url).rstrip("/")
+
+
 async def token(request: Request) -> Response:
     form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
     sent = _basic(request.headers.get("authorization", "")) or (
@@ -107,7 +115,7 @@ async def token(request: Request) -> Response:
             "refresh_token": refresh,
             "scope": grant.scope,
             "expires_in": ttl,
-            "api_domain": str(request.base_url).rstrip("/"),
+            "api_domain": _api_domain(request),
         },
         headers={"cache-control": "no-store"},
     )
