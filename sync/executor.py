@@ -75,7 +75,7 @@ class Context:
     api_domain: str
     now: datetime
     summary: RunSummary
-    raw_activities: dict[str, dict]
+    raw_activities: dict[str, dict]  # activity id -> its person_id/org_id/deal_id (linked contacts)
     events: list[SyncEvent] = dataclasses.field(default_factory=list)
 
 

@@ -31,6 +31,7 @@ log = logging.getLogger("calsync.sync")
 
 FULL_RECONCILE_EVERY = timedelta(hours=24)
 CURSOR_SKEW_MARGIN = timedelta(minutes=10)
+CONTACT_KEYS = ("person_id", "org_id", "deal_id")  # what linked contacts read of an activity
 EXIT_OK, EXIT_FAILED, EXIT_GUARDED = 0, 1, 3
 
 
@@ -196,6 +197,27 @@ async def _run(
         pipedrive_items = _normalise(
             raw_activities, "pipedrive", calendar_tz, summary, log_events, now
         )
+        # The raw listings are the run's biggest objects (at 10,000 + 10,000 about 40 MB of
+        # decoded JSON): keep only what the rest of the run reads from them.
+        next_sync_token = page.next_sync_token
+        newest_stamp = max(
+            (
+                str(a["update_time"])
+                for a in raw_activities
+                if isinstance(a, dict) and a.get("update_time")
+            ),
+            default=None,
+        )
+        contacts_by_id = (
+            {
+                str(a["id"]): {k: a[k] for k in CONTACT_KEYS if a.get(k)}
+                for a in raw_activities
+                if isinstance(a, dict) and "id" in a
+            }
+            if options.linked_contacts
+            else {}
+        )
+        del page, google_raw, raw_activities
         for event in log_events[-(len(log_events)) :]:
             if event.kind == "skip":
                 yield event
@@ -277,7 +299,6 @@ async def _run(
             )
             return
 
-        raw_by_id = {str(a["id"]): a for a in raw_activities if isinstance(a, dict) and "id" in a}
         ctx = Context(
             services=services,
             data=data,
@@ -288,7 +309,7 @@ async def _run(
             api_domain=account.pipedrive_domain,
             now=now,
             summary=summary,
-            raw_activities=raw_by_id,
+            raw_activities=contacts_by_id,
             events=log_events,
         )
         # One transaction: links are written every few seconds (the executor flushes) and at
@@ -300,17 +321,12 @@ async def _run(
         # -- cursors: only when every item went through (a failed item is tried again)
         if not summary.errors:
             changes: dict = {
-                "google_sync_token": page.next_sync_token,
+                "google_sync_token": next_sync_token,
                 "google_calendar": calendar_id,
                 "options_used": options.to_json(),
             }
-            stamps = [
-                str(a["update_time"])
-                for a in raw_activities
-                if isinstance(a, dict) and a.get("update_time")
-            ]
-            if stamps:
-                changes["pipedrive_updated_since"] = max(stamps)
+            if newest_stamp:
+                changes["pipedrive_updated_since"] = newest_stamp
             elif full:
                 # Nothing to take the server's time from: our clock, minus a margin for skew
                 # (re-reading a few minutes of our own writes costs nothing: they are echoes).
