@@ -8,6 +8,7 @@ whether it happened before anything is written again.
 
 from __future__ import annotations
 
+import email.utils
 from datetime import datetime, timedelta
 
 import httpx
@@ -23,6 +24,13 @@ BURST_WINDOW = 2.1  # Pipedrive's burst limit counts requests per 2 s; a tenth o
 
 def _ts(when: datetime) -> str:
     return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _server_time(response: httpx.Response) -> datetime | None:
+    try:
+        return email.utils.parsedate_to_datetime(response.headers["date"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 class RateGate:
@@ -68,6 +76,8 @@ class Pipedrive:
     def __init__(self, http: Http) -> None:
         self.http = http
         self.gate = RateGate()
+        # When the last listing began, by Pipedrive's clock (its Date header), if it said.
+        self.listed_at: datetime | None = None
         http.before = self.gate.before
         http.on_response = self.gate.observe
 
@@ -87,8 +97,14 @@ class Pipedrive:
         if owner_id is not None:
             params["owner_id"] = owner_id
         items: list[dict] = []
+        self.listed_at = None
         while True:
-            page = await self.http.json("GET", "/api/v2/activities", params=params)
+            response = await self.http.send("GET", "/api/v2/activities", params=params)
+            if response.status_code != 200:
+                raise ApiError("pipedrive", response)
+            if self.listed_at is None:
+                self.listed_at = _server_time(response)
+            page = response.json()
             items.extend(page.get("data") or [])
             cursor = (page.get("additional_data") or {}).get("next_cursor")
             if not cursor:

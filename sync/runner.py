@@ -31,6 +31,8 @@ log = logging.getLogger("calsync.sync")
 
 FULL_RECONCILE_EVERY = timedelta(hours=24)
 CURSOR_SKEW_MARGIN = timedelta(minutes=10)
+CURSOR_SETTLED = timedelta(seconds=2)
+CURSOR_TRUSTED = timedelta(hours=1)
 CONTACT_KEYS = ("person_id", "org_id", "deal_id")  # what linked contacts read of an activity
 EXIT_OK, EXIT_FAILED, EXIT_GUARDED = 0, 1, 3
 
@@ -326,7 +328,9 @@ async def _run(
                 "options_used": options.to_json(),
             }
             if newest_stamp:
-                changes["pipedrive_updated_since"] = newest_stamp
+                changes["pipedrive_updated_since"] = _next_cursor(
+                    newest_stamp, services.pipedrive.listed_at
+                )
             elif full:
                 # Nothing to take the server's time from: our clock, minus a margin for skew
                 # (re-reading a few minutes of our own writes costs nothing: they are echoes).
@@ -407,6 +411,27 @@ async def _vanished_instances(
                     {"id": link.google_id, "status": "cancelled", "recurringEventId": series_id}
                 )
     return out
+
+
+def _next_cursor(newest: str, listed_at: datetime | None) -> str:
+    """The next run's `updated_since`: the newest update_time read, inclusive (it has one-second
+    precision, and more writes may land in that second), unless the listing began at least
+    CURSOR_SETTLED after that second by Pipedrive's own clock: then that second's writes were
+    all in it and the cursor moves past it. Without that, after a fast bulk write every idle
+    run would read the hundreds of items of the last second again.
+
+    A listing time far from the data (over CURSOR_TRUSTED: a sandbox with a frozen clock, a
+    skewed server) says nothing about that second: inclusive then."""
+    try:
+        second = datetime.fromisoformat(newest.replace("Z", "+00:00"))
+    except ValueError:
+        return newest
+    if second.tzinfo is None or listed_at is None:
+        return newest
+    if CURSOR_SETTLED <= listed_at - second <= CURSOR_TRUSTED:
+        after = second.replace(microsecond=0) + timedelta(seconds=1)
+        return after.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return newest
 
 
 def _finish(
