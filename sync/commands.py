@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from . import accounts as acc
+from . import polling
 from .errors import AuthError, CalsyncError, ServiceUnavailable, UsageError
-from .models import SyncEvent
+from .models import RunSummary, SyncEvent
 from .runner import EXIT_FAILED, EXIT_OK, run_once
 from .store import Account, Store
 from .vault import Vault
@@ -287,16 +289,24 @@ def sync_watch(
     interval: float,
     runs: int | None = None,
     sleep: Callable[[float], Any] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> int:
-    """Sync every `interval` seconds until interrupted. A service that is down is retried at the
-    next interval; a revoked sign-in stops the watch (the account needs a reconnect)."""
+    """Sync every `interval` seconds until interrupted (an account whose Pipedrive budget needs
+    it, less often: sync/polling.py). A service that is down is retried at the next interval;
+    a revoked sign-in stops the watch (the account needs a reconnect). A run that did nothing
+    prints one line per quiet stretch, not one per poll."""
     store, vault = _open(home)
     targets = _targets(store, account_id)
 
     async def loop() -> int:
         n = 0
+        due = {account.id: clock() for account in targets}
+        quiet: set[str] = set()
         while runs is None or n < runs:
             for account in targets:
+                if due[account.id] > clock():
+                    continue
+                wait = interval
                 try:
                     summary = await _sync_one(
                         console,
@@ -308,14 +318,20 @@ def sync_watch(
                         force_delete=False,
                     )
                     summary.pop("exit_code")
-                    console.print(_summary_line(summary))
+                    idle = RunSummary.from_json(summary).idle
+                    if not (idle and account.id in quiet):
+                        note = "  (quiet until something changes)" if idle else ""
+                        console.print(_summary_line(summary) + note)
+                    quiet = quiet | {account.id} if idle else quiet - {account.id}
+                    wait = polling.interval_for(store.account(account.id).extra, interval)
                 except AuthError:
                     raise
                 except ServiceUnavailable as exc:
                     console.err.write(f"calsync: {exc}; trying again in {interval:g}s\n")
+                due[account.id] = clock() + wait
             n += 1
             if runs is None or n < runs:
-                await sleep(interval)
+                await sleep(max(0.0, min(due.values()) - clock()))
         return EXIT_OK
 
     console.err.write(

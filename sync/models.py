@@ -362,6 +362,15 @@ class RunSummary:
     def side(self, side: Side) -> SideCounts:
         return self.google if side == "google" else self.pipedrive
 
+    @property
+    def idle(self) -> bool:
+        """Nothing written, skipped, conflicting or failed."""
+        return (
+            self.status == "ok"
+            and not (self.conflicts or self.skipped or self.errors)
+            and not any(c.created or c.updated or c.deleted for c in (self.google, self.pipedrive))
+        )
+
     def skip(self, item_id: str, title: str, reason: str) -> None:
         self.skipped.append({"id": item_id, "title": title, "reason": reason})
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from . import polling
 from .errors import AuthError, CalsyncError
 from .executor import Context, Executor
 from .google_api import SyncTokenExpired
@@ -451,10 +452,18 @@ def _finish(
     summary.seconds = time.perf_counter() - started
     summary.google.requests = services.requests("google")
     summary.pipedrive.requests = services.requests("pipedrive")
-    if record:
+    # A watch polls every few seconds: a stretch of idle runs is kept as its first run only,
+    # so the history keeps what happened and the runs file is not rewritten every poll.
+    if record and not (summary.idle and data.last_run_idle()):
         data.append_run(summary, [e for e in events if e.kind not in ("progress",)], at=now)
     data.flush()
     changes: dict = {"last_run": now, "last_status": summary.status, "last_error": error}
+    left = services.pipedrive.gate.daily_left
+    if left is not None:  # for the watch's pacing (sync/polling.py)
+        extra = store.account(account_id).extra
+        budget = polling.observe(polling.Budget.from_json(extra.get("pipedrive_budget")), left, now)
+        if budget is not None:
+            changes["extra"] = {**extra, "pipedrive_budget": budget.to_json()}
     if needs_reconnect:
         changes["needs_reconnect"] = True
     store.update_account(account_id, **changes)
@@ -506,15 +515,16 @@ async def watch(
     vault: Vault,
     account_id: str,
     *,
-    interval: float = 30.0,
+    interval: float = polling.DEFAULT_INTERVAL,
     transport: httpx.AsyncBaseTransport | None = None,
     runs: int | None = None,
 ) -> AsyncIterator[SyncEvent]:
-    """Run again and again, `interval` seconds apart, until cancelled (or `runs` runs)."""
+    """Run again and again, `interval` seconds apart (longer when Pipedrive's daily budget
+    needs it: sync/polling.py), until cancelled (or `runs` runs)."""
     n = 0
     while runs is None or n < runs:
         async for event in run_once(store, vault, account_id, transport=transport):
             yield event
         n += 1
         if runs is None or n < runs:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(polling.interval_for(store.account(account_id).extra, interval))

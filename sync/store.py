@@ -3,7 +3,9 @@
 Layout (TinyDB JSON files; every file is written atomically and mode 0600)::
 
     $CALSYNC_HOME/calsync.json               accounts index   (tables _meta, accounts)
-    $CALSYNC_HOME/accounts/<id>/state.json   one account's links, cursors, pending creates
+    $CALSYNC_HOME/accounts/<id>/state.json   one account's links and pending creates
+    $CALSYNC_HOME/accounts/<id>/cursors.json where its listings resume (small: a watch
+                                             rewrites it every run, never the links)
     $CALSYNC_HOME/accounts/<id>/runs.json    its run history (last MAX_RUNS runs)
     $CALSYNC_HOME/locks/<id>.lock            the per-account process lock (fcntl.flock)
 
@@ -362,7 +364,9 @@ class AccountData:
         self._by_series: dict[str, set[str]] = {}
         for doc in self._state.table("links"):
             self._index(Link.from_json(doc))
-        cursors = self._state.table("cursors")
+        self._cursor_file = _File(folder / "cursors.json")
+        # Stores written before cursors.json kept the cursors in state.json.
+        cursors = self._cursor_file.table("cursors") or self._state.table("cursors")
         self._cursors = Cursors.from_json(cursors[0]) if cursors else Cursors()
         self._pending = {d["key"]: PendingCreate.from_json(d) for d in self._state.table("pending")}
         self._runs = sorted(self._runs_file.table("runs"), key=lambda d: int(d["run"]))
@@ -428,8 +432,10 @@ class AccountData:
         return self._cursors
 
     def set_cursors(self, **changes: Any) -> Cursors:
-        self._cursors = dataclasses.replace(self._cursors, **changes)
-        self._changed("cursors")
+        cursors = dataclasses.replace(self._cursors, **changes)
+        if cursors != self._cursors:  # an idle run that read nothing new writes nothing
+            self._cursors = cursors
+            self._changed("cursors")
         return self._cursors
 
     # -- pending creates journal
@@ -470,6 +476,10 @@ class AccountData:
             self._runs_file.flush()
         return number
 
+    def last_run_idle(self) -> bool:
+        """Whether the last recorded run did nothing (see RunSummary.idle)."""
+        return bool(self._runs) and RunSummary.from_json(self._runs[-1]["summary"]).idle
+
     def runs(self) -> list[RunRecord]:
         """All kept runs, oldest first, without their events."""
         return [self._record(d, with_events=False) for d in self._runs]
@@ -500,7 +510,7 @@ class AccountData:
         if table == "links":
             self._links_dirty = True
         elif table == "cursors":
-            self._state.replace_table("cursors", [self._cursors.to_json()])
+            self._cursor_file.replace_table("cursors", [self._cursors.to_json()])
         elif table == "pending":
             self._state.replace_table("pending", [p.to_json() for p in self._pending.values()])
         if self._depth == 0:
@@ -527,11 +537,15 @@ class AccountData:
             self._state.replace_table("links", [link.to_json() for link in self._links.values()])
             self._links_dirty = False
         self._state.flush()
+        # After the links: a crash in between leaves the older cursors, and the next run reads
+        # again what this one wrote (never cursors past links that were not saved).
+        self._cursor_file.flush()
         self._runs_file.flush()
 
     def close(self) -> None:
         self.flush()
         self._state.close()
+        self._cursor_file.close()
         self._runs_file.close()
 
 

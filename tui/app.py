@@ -15,7 +15,9 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from sync import accounts as engine
+from sync import polling
 from sync.errors import CalsyncError
+from sync.polling import DEFAULT_INTERVAL
 from sync.runner import run_once
 from sync.store import Account, Store
 from sync.vault import Vault
@@ -27,9 +29,9 @@ from .dialogs.error import ErrorDialog
 from .dialogs.guard import GuardDialog
 from .help import HelpScreen
 from .messages import SessionChanged, SyncEvents
-from .session import Batcher, SyncSession
+from .session import Batcher, QuietIdleRuns, SyncSession
 
-WATCH_INTERVAL = 30.0
+WATCH_INTERVAL = DEFAULT_INTERVAL
 QUIT_WAIT = 5.0
 
 
@@ -273,19 +275,22 @@ class CalsyncApp(App):
                 transport=self.transport_for(account),
                 now=self.now(),
             )
+            quiet = QuietIdleRuns(batcher.add, quiet=session.runs > 0)
             try:
                 async for event in events:
-                    batcher.add(event)
+                    quiet.add_event(event)
                     if stopped():
                         break
             finally:
                 await events.aclose()
+                quiet.release()
                 batcher.flush()
             if stopped():
                 break
-            session.next_run = self.now() + timedelta(seconds=self.watch_interval)
+            wait = polling.interval_for(self.store.account(account_id).extra, self.watch_interval)
+            session.next_run = self.now() + timedelta(seconds=wait)
             self.post_message(SessionChanged(account_id))
-            session.wake.wait(self.watch_interval)
+            session.wake.wait(wait)
             session.wake.clear()
 
     def on_sync_events(self, message: SyncEvents) -> None:

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sync.polling import DEFAULT_INTERVAL  # stdlib only: keeps start-up quick
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_GUARDED = 0, 1, 2, 3
 LIMIT_PLANS = ("off", "lite", "growth", "premium", "ultimate")
 
@@ -199,9 +201,10 @@ def build_parser() -> Parser:
     sy.add_argument(
         "--interval",
         type=_seconds,
-        default=30.0,
+        default=DEFAULT_INTERVAL,
         metavar="SECONDS",
-        help="seconds between runs with --watch (default 30)",
+        help=f"seconds between runs with --watch (default {DEFAULT_INTERVAL:g}; longer when "
+        "Pipedrive's daily budget needs it)",
     )
     sy.add_argument("--account", metavar="ID", help="only this account (default: every active one)")
 

@@ -38,7 +38,7 @@ def _damage(path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["truncated", "corrupt", "not a table"])
-@pytest.mark.parametrize("which", ["calsync.json", "state.json"])
+@pytest.mark.parametrize("which", ["calsync.json", "state.json", "cursors.json"])
 async def test_a_damaged_store_is_one_clear_line_and_a_backup(env, how, which):
     await env.g_insert({"summary": "x", "start": {"date": "2026-03-23"},
                         "end": {"date": "2026-03-24"}})  # fmt: skip

@@ -153,9 +153,34 @@ def test_changes_in_a_transaction_are_one_write(monkeypatch, st):
         with data.transaction():  # nested: still one write
             data.delete_link(mklink(0))
         assert calls == []
-    assert calls == ["state.json"]
+    assert calls == ["state.json", "cursors.json"]  # links before the cursors that follow them
     data.flush()  # nothing dirty: nothing written
-    assert calls == ["state.json"]
+    assert calls == ["state.json", "cursors.json"]
+
+
+def test_unchanged_cursors_write_nothing_and_never_the_links(monkeypatch, st):
+    st.add_account("a@example.com")
+    data = st.data("1")
+    data.put_links(mklink(i) for i in range(100))
+    data.set_cursors(google_sync_token="tok", pipedrive_updated_since="2026-03-20T09:00:00Z")
+    calls = count_replaces(monkeypatch)
+    data.set_cursors(google_sync_token="tok")  # an idle run: the same cursors
+    assert calls == []
+    data.set_cursors(google_sync_token="tok2")  # a new token: only the small file
+    assert calls == ["cursors.json"]
+
+
+def test_cursors_of_a_store_written_before_cursors_json_are_read(home, st):
+    st.add_account("a@example.com")
+    data = st.data("1")
+    data.set_cursors(google_sync_token="old-layout")
+    st.close()
+    folder = home / "accounts" / "1"
+    (folder / "cursors.json").unlink()
+    state = json.loads((folder / "state.json").read_text())
+    state["cursors"] = {"1": {"google_sync_token": "old-layout"}}
+    (folder / "state.json").write_text(json.dumps(state))
+    assert Store(home).data("1").cursors().google_sync_token == "old-layout"
 
 
 def test_outside_a_transaction_each_change_is_written(monkeypatch, st):

@@ -29,7 +29,7 @@ FILTERS = [
 
 
 def shown(event: SyncEvent, kind_filter: str) -> bool:
-    if event.kind == "progress":
+    if event.kind == "progress" or event.detail.get("quiet"):  # quiet: an idle run
         return False
     if kind_filter == "all":
         return True

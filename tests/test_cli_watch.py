@@ -1,0 +1,69 @@
+"""`calsync sync --watch` as a person runs it in a terminal: a change made on Google reaches
+Pipedrive within a few seconds at the default interval, idle polls print one line per quiet
+stretch, and Ctrl+C stops it cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import httpx
+
+from tests import test_cli
+from tests.conftest import google_oauth_tokens
+from tests.test_cli import CALSYNC, calsync
+
+home, connected = test_cli.home, test_cli.connected  # the same fixtures
+
+
+def _activities(url: str, token: str) -> list[dict]:
+    answer = httpx.get(f"{url}/api/v2/activities", params={"limit": 500},
+                       headers={"x-api-token": token})  # fmt: skip
+    data = answer.json()["data"]
+    assert not (answer.json().get("additional_data") or {}).get("next_cursor")
+    return data
+
+
+def test_a_watch_carries_a_change_across_within_seconds(home, connected):
+    url, sandbox = connected.url, connected.sandbox
+    watch = subprocess.Popen(
+        [*CALSYNC, "sync", "--watch"],  # the default interval
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not calsync("log", "--json", ok=False).stdout.startswith("[{"):
+            assert time.monotonic() < deadline, "the first run never finished"
+            time.sleep(0.2)
+        tokens = google_oauth_tokens(url)
+        made = time.monotonic()
+        answer = httpx.post(
+            f"{url}/calendar/v3/calendars/primary/events",
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+            json={
+                "summary": "Watched change",
+                "start": {"dateTime": "2026-12-01T10:00:00Z"},
+                "end": {"dateTime": "2026-12-01T11:00:00Z"},
+            },
+        )
+        assert answer.status_code == 200, answer.text
+        token = sandbox.pipedrive.api_token
+        while not any(a["subject"] == "Watched change" for a in _activities(url, token)):
+            assert time.monotonic() - made < 15, "the change never reached Pipedrive"
+            time.sleep(0.1)
+        latency = time.monotonic() - made
+        time.sleep(10)  # a few idle polls
+    finally:
+        watch.send_signal(signal.SIGINT)
+        out, err = watch.communicate(timeout=30)
+    assert latency < 8  # default interval 4 s plus a run (generous for a loaded CI machine)
+    assert "Traceback" not in err and watch.returncode in (0, 130), err
+    lines = [line for line in out.splitlines() if line.startswith("account ")]
+    quiet = [line for line in lines if "quiet until something changes" in line]
+    assert len(lines) <= 4, out  # first run, the change, and a quiet line: not one per poll
+    assert quiet, out
