@@ -12,11 +12,12 @@ import asyncio
 import dataclasses
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from .errors import AuthError, CalsyncError, ServiceUnavailable
-from .google_api import BatchOp, BatchResult
+from .google_api import QUOTA_WINDOW, BatchOp, BatchResult
 from .http import ApiError
 from .mapping import (
     UnmappableItem,
@@ -51,6 +52,7 @@ from .planner import (
     UpdateGoogle,
     UpdatePipedrive,
 )
+from .progress import Progress
 from .services import Services
 from .store import AccountData
 
@@ -158,6 +160,7 @@ class Executor:
             elif isinstance(action, ForgetLink):
                 ctx.data.delete_link(action.link)
         await self._prefetch_linked(writes)
+        progress = Progress(Counter(a.side for a in writes), self._limit_rate)
         # Writes in the plan's order (deletes, updates, creates). Within a phase each side
         # runs its own pipeline, so a side waiting on its rate limit never stalls the other.
         for kinds in (
@@ -166,10 +169,11 @@ class Executor:
             (CreateOnGoogle, CreateOnPipedrive),
         ):
             phase = [a for a in writes if isinstance(a, kinds)]
-            async for n, events in self._phase(phase):
+            async for side, n, events in self._phase(phase):
                 for event in events:
                     yield event
                 done += n
+                progress.add(side, n)
                 # Each flush rewrites the whole links table, so flushing per chunk made a big
                 # first sync quadratic; every FLUSH_EVERY seconds bounds both the cost and
                 # what a crash can lose (a lost link is recovered from the markers).
@@ -178,27 +182,42 @@ class Executor:
                     self._flushed = time.monotonic()
                 if total > CHUNK and (done - reported >= CHUNK or done == total):
                     reported = done
+                    left = progress.seconds_left()
                     yield self._event(
-                        "progress", reason=f"{done} of {total} writes", done=done, total=total
+                        "progress",
+                        reason=f"{done} of {total} writes",
+                        done=done,
+                        total=total,
+                        seconds_left=None if left is None else round(left, 1),
                     )
 
-    async def _phase(self, phase: list) -> AsyncIterator[tuple[int, list[SyncEvent]]]:
-        """Apply one phase's writes, both sides at once: (writes done, their events) as they
-        land. Google goes a batch of CHUNK at a time; Pipedrive through PIPEDRIVE_CONCURRENCY
+    def _limit_rate(self, side: str) -> float | None:
+        """Writes a second that `side`'s rate limit allows, if the service has made it known."""
+        if side == "google":
+            quota = self.ctx.services.google.quota
+            return quota.limit / QUOTA_WINDOW if quota.limit else None
+        window = self.ctx.services.pipedrive.gate.window
+        return window.limit / window.seconds if window is not None and window.limit else None
+
+    async def _phase(self, phase: list) -> AsyncIterator[tuple[str, int, list[SyncEvent]]]:
+        """Apply one phase's writes, both sides at once: (side, writes done, their events) as
+        they land. Google goes a batch of CHUNK at a time; Pipedrive through PIPEDRIVE_CONCURRENCY
         workers. The first error that stops the run (AuthError, ServiceUnavailable) stops both
         sides and is raised here."""
         google = [a for a in phase if a.side == "google"]
         pipedrive = iter([a for a in phase if a.side == "pipedrive"])
-        queue: asyncio.Queue[tuple[int, list[SyncEvent]] | BaseException | None] = asyncio.Queue()
+        queue: asyncio.Queue[tuple[str, int, list[SyncEvent]] | BaseException | None] = (
+            asyncio.Queue()
+        )
 
         async def google_side() -> None:
             for start in range(0, len(google), CHUNK):
                 chunk = google[start : start + CHUNK]
-                await queue.put((len(chunk), await self._google(chunk)))
+                await queue.put(("google", len(chunk), await self._google(chunk)))
 
         async def pipedrive_worker() -> None:
             for action in pipedrive:  # shared: each worker takes the next action
-                await queue.put((1, await self._pipedrive_one_safe(action)))
+                await queue.put(("pipedrive", 1, await self._pipedrive_one_safe(action)))
 
         async def run(side) -> None:
             try:

@@ -36,6 +36,9 @@ class SyncSession:
     totals: Counter[tuple[str, str | None]] = field(default_factory=Counter)
     state: SessionState = "stopped"
     progress: tuple[int, int] | None = None
+    # The engine's time left at its last progress event, and when that event came.
+    left_at: tuple[float, float] | None = None
+    clock: Callable[[], float] = time.monotonic
     next_run: datetime | None = None
     error: str | None = None
     runs: int = 0
@@ -53,6 +56,8 @@ class SyncSession:
         """Count an event and move the state along."""
         if event.kind == "progress":
             self.progress = (int(event.detail.get("done", 0)), int(event.detail.get("total", 0)))
+            left = event.detail.get("seconds_left")
+            self.left_at = (float(left), self.clock()) if left is not None else None
             return
         if event.kind == "done" and event.detail.get("quiet"):
             self.runs += 1  # an idle run: counted, not kept (a watch polls every few seconds)
@@ -60,6 +65,7 @@ class SyncSession:
         self.events.append(event)
         if event.kind == "start":
             self.state, self.progress, self.error = "syncing", None, None
+            self.left_at = None
         elif event.kind == "done":
             self.runs += 1
             self.progress = None
@@ -69,6 +75,14 @@ class SyncSession:
             self.state = "guarded"
         if event.kind in (*WRITE_KINDS, "conflict", "skip", "error"):
             self.totals[(event.kind, event.side)] += 1
+
+    def time_left(self) -> float | None:
+        """Seconds the run's writes still need: the engine's estimate (from the services'
+        limits and the run's own pace, sync/progress.py), counted down since it came."""
+        if not self.progress or self.left_at is None:
+            return None
+        left, at = self.left_at
+        return max(0.0, left - (self.clock() - at))
 
     def conflicts(self) -> list[SyncEvent]:
         return [e for e in self.events if e.kind == "conflict"]

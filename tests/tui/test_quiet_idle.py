@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from sync.models import RunSummary, SyncEvent
 from tui.screens.sync_log import shown
 from tui.session import QuietIdleRuns, SyncSession
@@ -55,3 +57,19 @@ def test_the_first_run_of_a_watch_is_always_shown():
 def test_a_run_cut_short_passes_on_what_it_held():
     out = run(True, [ev("start"), ev("fetch")])  # stopped before its done
     assert [e.kind for e in out] == ["start", "fetch"]
+
+
+def test_time_left_counts_down_from_the_engines_estimate():
+    now = [0.0]
+    session = SyncSession("1", clock=lambda: now[0])
+    session.record(ev("start"))
+    assert session.time_left() is None  # no estimate yet
+    session.record(ev("progress", done=1_000, total=10_000, seconds_left=None))
+    assert session.time_left() is None
+    session.record(ev("progress", done=1_100, total=10_000, seconds_left=180.0))
+    now[0] += 30
+    assert session.time_left() == pytest.approx(150.0)
+    from tui.format import time_left
+
+    assert time_left(session.time_left()) == "about 2 min left"
+    assert time_left(None) == "" and time_left(42) == "about 40 s left"

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, ProgressBar, RichLog, Select, Static
 from sync.models import SyncEvent
 
 from ..dialogs.conflicts import ConflictsView
-from ..format import STATUS_STYLE, event_line, stamp, status_of, zone
+from ..format import STATUS_STYLE, event_line, stamp, status_of, time_left, zone
 from ..session import MAX_EVENTS, WRITE_KINDS
 
 FILTERS = [
@@ -85,6 +85,9 @@ class SyncLogScreen(Screen):
         session = app.session(self.account_id)
         self._rebuild()
         self.session_changed()
+        # The time left counts down between progress events (a side waiting on its limit
+        # sends none for up to a minute).
+        self.set_interval(1.0, self._tick)
         self._show_follow()
         self.query_one("#log", RichLog).focus()
         if session.state == "stopped" and app.store.account(self.account_id).state == "active":
@@ -108,6 +111,10 @@ class SyncLogScreen(Screen):
             )
             log.write(block, width=self._line_width(log))
 
+    def _tick(self) -> None:
+        if self.app.session(self.account_id).progress:
+            self.session_changed()
+
     def session_changed(self) -> None:
         app = self.app
         account = app.store.account(self.account_id)
@@ -127,6 +134,10 @@ class SyncLogScreen(Screen):
         state.append(
             f" · next run {stamp(session.next_run, self.tz)} · runs {session.runs}", style="dim"
         )
+        if session.progress:
+            done, total = session.progress
+            left = time_left(session.time_left())
+            state.append(f" · {done:,} of {total:,} writes" + (f", {left}" if left else ""))
         self.query_one("#log-state", Static).update(state)
         t = session.totals
         counters = Text(no_wrap=True, overflow="ellipsis")

@@ -10,7 +10,7 @@ from textual.widgets import Button, Static
 
 from sync.store import Account
 
-from ..format import STATUS_STYLE, counts_text, stamp, zone
+from ..format import STATUS_STYLE, counts_text, stamp, time_left, zone
 from ..session import SyncSession
 
 
@@ -90,7 +90,8 @@ class AccountCard(Vertical):
             text.append(self.status, style=STATUS_STYLE.get(self.status, ""))
             if self.session is not None and self.session.progress:
                 done, total = self.session.progress
-                text.append(f" ({done}/{total})", style="dim")
+                left = time_left(self.session.time_left())
+                text.append(f" ({done}/{total}{', ' + left if left else ''})", style="dim")
         text.append("\n")
         next_run = self.session.next_run if self.session is not None else None
         text.append(f"Last run {stamp(a.last_run, tz, with_date=True)}", style="dim")
