@@ -117,3 +117,21 @@ class TestCommandPalette:
             await pilot.pause(0.2)
             await pilot.press("enter")
             await settle(pilot, lambda: app.store.account("1").state == "active")
+
+
+def test_add_account_without_a_token_signs_in_with_the_pipedrive_app_if_set(tmp_path, monkeypatch):
+    import json
+
+    from tui.screens.add_account import AddAccountScreen
+
+    secret = tmp_path / "client_secret.json"
+    keys = ("client_id", "client_secret", "auth_uri", "token_uri")
+    secret.write_text(json.dumps({"installed": {k: "x" for k in keys}}))
+    monkeypatch.delenv("CALSYNC_PIPEDRIVE_CLIENT_ID", raising=False)
+    monkeypatch.delenv("CALSYNC_PIPEDRIVE_CLIENT_SECRET", raising=False)
+    problem = AddAccountScreen._check_google(str(secret), "")
+    assert problem is not None and "CALSYNC_PIPEDRIVE_CLIENT_ID" in problem
+    assert AddAccountScreen._check_google(str(secret), "token") is None
+    monkeypatch.setenv("CALSYNC_PIPEDRIVE_CLIENT_ID", "id")
+    monkeypatch.setenv("CALSYNC_PIPEDRIVE_CLIENT_SECRET", "secret")
+    assert AddAccountScreen._check_google(str(secret), "") is None

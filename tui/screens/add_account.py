@@ -30,6 +30,7 @@ from textual.worker import Worker, WorkerState
 from sync import accounts as engine
 from sync.accounts import Connected
 from sync.errors import CalsyncError, UsageError
+from sync.pipedrive_signin import pipedrive_app_from_env
 
 from ..dialogs.error import ErrorDialog
 
@@ -72,7 +73,11 @@ class AddAccountScreen(Screen):
                 yield Label("Google OAuth client secret file (desktop app)")
                 yield Input(placeholder="~/Downloads/client_secret.json", id="client-secret")
                 yield Label("Pipedrive API token (Personal preferences > API)")
-                yield Input(placeholder="API token", password=True, id="pipedrive-token")
+                yield Input(
+                    placeholder="API token (empty: sign in with your Pipedrive app)",
+                    password=True,
+                    id="pipedrive-token",
+                )
                 yield Static("", id="field-error", classes="error")
                 yield Static(
                     "Your browser opens for the Google sign-in; on a headless machine, open the "
@@ -136,7 +141,14 @@ class AddAccountScreen(Screen):
         except UsageError as exc:
             return str(exc)
         if not token:
-            return "Give your Pipedrive API token."
+            try:  # no token: the user's own Pipedrive OAuth app, if its settings are there
+                pipedrive_app_from_env()
+            except UsageError:
+                return (
+                    "Give your Pipedrive API token, or set CALSYNC_PIPEDRIVE_CLIENT_ID and "
+                    "CALSYNC_PIPEDRIVE_CLIENT_SECRET to sign in with your Pipedrive app "
+                    "(docs/real-accounts.md)."
+                )
         return None
 
     def _working(self, status: str) -> None:
@@ -149,6 +161,10 @@ class AddAccountScreen(Screen):
         """google-auth-oauthlib prints the sign-in address: show it for headless terminals."""
         found = URL.search(event.text)
         if found:
+            if "pipedrive.com" in found.group(0):
+                self.query_one("#status", Static).update(
+                    "Waiting for the Pipedrive sign-in in your browser…"
+                )
             self.query_one("#auth-url", Static).update(f"Sign-in address:\n{found.group(0)}")
 
     @work(thread=True, group="connect", exit_on_error=False, description="Connecting the sandbox")
@@ -167,8 +183,8 @@ class AddAccountScreen(Screen):
                 app.store,
                 app.vault,
                 client_secret,
-                pipedrive_token=token,
-                pipedrive_oauth=False,
+                pipedrive_token=token or None,
+                pipedrive_oauth=not token,
                 open_browser=can_open_browser(),
             )
         )
