@@ -34,7 +34,8 @@ async def test_a_stretch_of_idle_runs_is_kept_as_its_first_run(env: Env):
     assert env.store.account(env.account_id).last_run == env.now  # every poll still noted
 
 
-async def test_the_watch_polls_at_the_default_interval_without_a_budget(env: Env, monkeypatch):
+async def _watch_waits(env: Env, monkeypatch, runs: int = 3) -> list[float]:
+    """Watch for `runs` runs; the waits it chose between them."""
     waits: list[float] = []
 
     async def sleep(seconds: float) -> None:
@@ -42,23 +43,19 @@ async def test_the_watch_polls_at_the_default_interval_without_a_budget(env: Env
 
     monkeypatch.setattr(runner.asyncio, "sleep", sleep)
     async for _ in runner.watch(env.store, env.vault, env.account_id, transport=env.transport,
-                                runs=3):  # fmt: skip
+                                runs=runs):  # fmt: skip
         pass
-    assert waits == [DEFAULT_INTERVAL, DEFAULT_INTERVAL]
+    return waits
+
+
+async def test_the_watch_polls_at_the_default_interval_without_a_budget(env: Env, monkeypatch):
+    assert await _watch_waits(env, monkeypatch) == [DEFAULT_INTERVAL, DEFAULT_INTERVAL]
 
 
 async def test_a_tight_pipedrive_budget_stretches_the_watch(env: Env, monkeypatch):
     answer = await env.client.post("/_sandbox/limits", json={"pipedrive_daily_tokens": 2_000})
     assert answer.status_code == 200
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    monkeypatch.setattr(runner.asyncio, "sleep", sleep)
-    async for _ in runner.watch(env.store, env.vault, env.account_id, transport=env.transport,
-                                runs=3):  # fmt: skip
-        pass
+    waits = await _watch_waits(env, monkeypatch)
     budget = env.store.account(env.account_id).extra["pipedrive_budget"]
     assert 0 < budget["left"] < 2_000 and budget["spent"] > 0
     # 15 hours to the reset, about 1,000 tokens of it to spend, 10 or so a poll: minutes apart.
