@@ -185,13 +185,25 @@ async def _sync_one(
     dry_run: bool,
     force_delete: bool,
     quiet_events: bool = False,
+    quiet_idle: bool = False,
     transport=None,
 ) -> dict[str, Any]:
+    """One run, its events printed as lines (unless JSON or quiet); the summary back.
+    `quiet_idle`: a watch's poll: its opening lines (start, fetch) are printed only once it
+    turns out to do something, so idle polls print nothing."""
     summary: dict[str, Any] = {}
     exit_code = EXIT_FAILED
+    held: list[SyncEvent] = []
     async for event in run_once(
         store, vault, account.id, dry_run=dry_run, force_delete=force_delete, transport=transport
     ):
+        if (quiet_idle and not held and event.kind == "start") or (held and event.kind == "fetch"):
+            held.append(event)
+            continue
+        if event.kind != "done" and held and not (as_json or quiet_events):
+            for opening in held:
+                console.print(event_line(opening))
+            held = []
         if event.kind == "done":
             summary = dict(event.detail.get("summary") or {})
             exit_code = int(event.detail.get("exit_code", EXIT_OK))
@@ -316,6 +328,7 @@ def sync_watch(
                         as_json=False,
                         dry_run=False,
                         force_delete=False,
+                        quiet_idle=n > 0,
                     )
                     summary.pop("exit_code")
                     idle = RunSummary.from_json(summary).idle

@@ -67,3 +67,6 @@ def test_a_watch_carries_a_change_across_within_seconds(home, connected):
     quiet = [line for line in lines if "quiet until something changes" in line]
     assert len(lines) <= 4, out  # first run, the change, and a quiet line: not one per poll
     assert quiet, out
+    starts = [line for line in out.splitlines() if " start " in f" {line} "]
+    assert 1 <= len(starts) <= 3, out  # the first run and the change's, not the idle polls'
+    assert any("Watched change" in line for line in out.splitlines()), out
