@@ -9,12 +9,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .models import Attendee, CalendarItem, LinkedContacts
+from .models import Attendee, CalendarItem, Contact, LinkedContacts
 from .options import Options, PrivateMode
 
 # extendedProperties.private keys we write on Google events.
 ORIGIN_KEY = "calsync_origin"
 ACTIVITY_KEY = "calsync_activity"
+# Tags of the attendees a copy got from the activity's linked person (not its own attendees).
+LINKED_KEY = "calsync_linked"
 
 # The delimiter of the linked-contacts block in Google descriptions.
 BLOCK_MARK = "── Pipedrive ──"
@@ -146,13 +148,30 @@ def _with_block(description: str, linked: LinkedContacts) -> str:
     return f"{description}\n\n{block}" if description else block
 
 
+def email_tag(email: str) -> str:
+    """A short hash of an e-mail address: what LINKED_KEY lists (the key stays on the event
+    after linked contacts are switched off, so it must not carry the address itself)."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
+
+
+def _linked_tags(private_props: dict[str, Any], description: str) -> set[str]:
+    """The tags of the attendees we added from the linked person. They count only while our
+    block is in the description: both are written together, and a write without linked
+    contacts replaces the description (and the attendees) but leaves the key behind."""
+    if not _BLOCK_RE.search(description):
+        return set()
+    return set(str(private_props.get(LINKED_KEY) or "").split())
+
+
 # ---------------------------------------------------------------- Google -> item
 
 
 def item_from_google(event: dict[str, Any], calendar_tz: str) -> CalendarItem:
     """A Calendar v3 event (as events.list/get return it) as a CalendarItem.
 
-    Attendees flagged `self` (the calendar's owner) or `resource` (rooms) are not carried.
+    Attendees flagged `self` (the calendar's owner) or `resource` (rooms) are not carried,
+    nor our linked-contacts block and the attendees it lists in LINKED_KEY (the linked
+    person, added by `google_body`): they are Pipedrive's, not the event's.
     """
     event_id = str(event["id"])
     deleted = event.get("status") == "cancelled"
@@ -178,6 +197,9 @@ def item_from_google(event: dict[str, Any], calendar_tz: str) -> CalendarItem:
         raise UnmappableItem("google", event_id, "event has no start")
 
     private_props = (event.get("extendedProperties") or {}).get("private") or {}
+    description = event.get("description") or ""
+    # Attendees that came from the linked person are ours, like the block: not read back.
+    ours = _linked_tags(private_props, description)
     attendees = tuple(
         Attendee(
             email=a["email"],
@@ -185,7 +207,11 @@ def item_from_google(event: dict[str, Any], calendar_tz: str) -> CalendarItem:
             status=a.get("responseStatus", "needsAction"),
         )
         for a in event.get("attendees") or ()
-        if isinstance(a, dict) and a.get("email") and not a.get("self") and not a.get("resource")
+        if isinstance(a, dict)
+        and a.get("email")
+        and not a.get("self")
+        and not a.get("resource")
+        and not (ours and email_tag(str(a["email"])) in ours)
     )
     updated = event.get("updated")
     series_id = event.get("recurringEventId")
@@ -200,7 +226,7 @@ def item_from_google(event: dict[str, Any], calendar_tz: str) -> CalendarItem:
         all_day=all_day,
         time_zone=tz_name if not all_day else None,
         location=event.get("location") or "",
-        description=strip_linked_block(event.get("description") or ""),
+        description=strip_linked_block(description),
         busy=event.get("transparency", "opaque") != "transparent",
         private=event.get("visibility") in ("private", "confidential"),
         attendees=attendees,
@@ -344,7 +370,9 @@ def google_body(
     UTC; all-day items as dates. With `only_time` only start/end (and our marker) are sent:
     used for the Busy placeholders of private Google events, whose details stay in Google.
     Linked contacts (block in the description, linked person as attendee) only when
-    `options.linked_contacts` is on and `linked` is given; never otherwise. `origin` None
+    `options.linked_contacts` is on and `linked` is given; never otherwise. The attendees
+    added for the linked person (not those the item has itself) are tagged in LINKED_KEY,
+    so that reading the event back leaves them out. `origin` None
     writes no marker: updates of the user's own events (pairs that started on Google) must
     not label them as copies.
     """
@@ -359,18 +387,21 @@ def google_body(
         body["extendedProperties"] = {"private": props}
     if only_time:
         return body
-    use_linked = options.linked_contacts and linked is not None and not linked.is_empty()
-    description = item.description
-    if use_linked and linked is not None:
-        description = _with_block(description, linked)
     attendees: dict[str, dict[str, str]] = {}
     for a in item.attendees:
         attendees.setdefault(a.email.lower(), _google_attendee(a.email, a.name, a.status))
-    if use_linked and linked is not None and linked.person is not None:
-        for email in linked.person.emails:
-            attendees.setdefault(
-                email.lower(), _google_attendee(email, linked.person.name, "needsAction")
-            )
+    description = item.description
+    if options.linked_contacts and linked is not None and not linked.is_empty():
+        description = _with_block(description, linked)
+        added: list[str] = []
+        person = linked.person or Contact(name="")
+        for email in person.emails:
+            if email.lower() not in attendees:
+                attendees[email.lower()] = _google_attendee(email, person.name, "needsAction")
+                added.append(email_tag(email))
+        # Written with every block (empty when nothing was added): replaces the last tags.
+        props = body.setdefault("extendedProperties", {"private": {}})["private"]
+        props[LINKED_KEY] = " ".join(added)
     body.update(
         {
             "summary": item.title,

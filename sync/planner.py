@@ -27,6 +27,9 @@ class CreateOnPipedrive:
     """The mode to hand to mapping.pipedrive_body."""
     replaces: Link | None = None
     side: Side = "pipedrive"
+    rewrite_google: bool = False
+    """With `replaces`: first write the event again from `item` without linked contacts (it
+    may carry those of the deleted activity; the new one links none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,11 @@ class UpdatePipedrive:
     item: CalendarItem
     private_mode: PrivateMode = "private"
     side: Side = "pipedrive"
+    rewrite_google: bool = False
+    """The options that shape Google copies changed this run (linked contacts): first write
+    the event again from `item` (the event as read, without our linked-contacts additions)
+    under the current options, so that it keeps nothing the old options put in it and gets
+    what the new ones add; then patch the activity."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +265,8 @@ def plan(
     feeds, or, with `full`, complete listings of the window). With `full`, a linked item absent
     from its side's listing counts as "missing" (see docs/planner.md); otherwise absent means
     "unknown" (not changed). `rewrite_google`: the options that shape Google copies changed
-    (linked contacts): every pair seen unchanged on both sides is written to Google again.
+    (linked contacts): every pair seen unchanged on both sides is written to Google again,
+    and an event whose change is imported is written again first (`UpdatePipedrive`).
     `rewrite_private`: the private mode may have changed (or two-way sync resumed): every pair
     that started from a private Google event, seen unchanged on both sides, is written to
     Pipedrive again under the current mode (in one-way only `busy` / `skip`, which take
@@ -427,7 +436,7 @@ def _update_pipedrive(ctx: _Ctx, link: Link, g: CalendarItem) -> list[Action]:
         # "skip" for pairs that started on Google, so the activity deleted here is always
         # one we made from the event, never one the user made in Pipedrive.
         return [DeletePipedrive(link, SKIPPED_PRIVATE)]
-    return [UpdatePipedrive(link, g, mode)]
+    return [UpdatePipedrive(link, g, mode, rewrite_google=ctx.rewrite_google)]
 
 
 def _privacy_wins(ctx: _Ctx, link: Link, g: CalendarItem) -> bool:
@@ -506,7 +515,11 @@ def _pair(
         if gs == "changed" and ps == "changed":
             assert g is not None and p is not None
             if g.fingerprint() == p.fingerprint():
-                # Changed on both sides to the same content: just remember the new state.
+                # Changed on both sides to the same content: just remember the new state
+                # (or write the copy again when the options that shape it changed).
+                if ctx.rewrite_google:
+                    out.append(_update_google(ctx, link, p, g))
+                    return
                 out.append(
                     Relink(
                         Link.from_items(g, p, origin=link.origin, synced_at=ctx.now),
@@ -563,7 +576,9 @@ def _pair(
                         ForgetLink(link, "deleted in Pipedrive; the event is private and skipped")
                     )
                 else:
-                    out.append(CreateOnPipedrive(g, mode, replaces=link))
+                    # The event may carry the linked contacts of the deleted activity.
+                    rewrite = ctx.rewrite_google or ctx.options.linked_contacts
+                    out.append(CreateOnPipedrive(g, mode, replaces=link, rewrite_google=rewrite))
             return
         raise AssertionError(f"unhandled two-way state {gs}/{ps}")
 
@@ -594,6 +609,11 @@ def _pair(
             # An activity made from an event that is now private, under `busy` / `skip`:
             # privacy wins even in one-way (the placeholder, or the activity goes).
             out.extend(_update_pipedrive(ctx, link, g))
+            return
+        if ctx.rewrite_google and p is not None:
+            # Not imported, and the copy is written again now (the options that shape it
+            # changed): the Pipedrive change that would overwrite the edit is this one.
+            out.append(_update_google(ctx, link, p, g))
             return
         # Changed on Google only: not imported; overwritten on the next Pipedrive change.
         out.append(Skip(g, "one-way sync: Google edits are not imported", "one-way"))
