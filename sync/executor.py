@@ -533,8 +533,11 @@ class Executor:
                 )
             ]
         if isinstance(action, UpdatePipedrive):
+            item = action.item
+            if action.rewrite_google:
+                item = await self._rewrite_google(action.link.google_id, item, action.link)
             body = pipedrive_body(
-                action.item,
+                item,
                 ctx.options,
                 marker=pipedrive_marker(action.item.id),
                 private_mode=action.private_mode,
@@ -543,20 +546,39 @@ class Executor:
             answer = await pd.update_activity(action.link.pipedrive_id, body)
             if answer is None:
                 ctx.data.delete_link(action.link)
-                return await self._create_pipedrive(
-                    action.item, action.private_mode, action.link.origin
-                )
-            self._link(action.item, item_from_pipedrive(answer), action.link.origin)
+                return await self._create_pipedrive(item, action.private_mode, action.link.origin)
+            self._link(item, item_from_pipedrive(answer), action.link.origin)
             counts.updated += 1
-            return [self._event("update", action.item, side="pipedrive")]
+            return [self._event("update", item, side="pipedrive")]
         assert isinstance(action, CreateOnPipedrive)
         if action.replaces is None:
             return await self._create_pipedrive(action.item, action.private_mode)
         # A restore keeps the pair's origin (the side it started from).
+        item = action.item
+        if action.rewrite_google:
+            item = await self._rewrite_google(action.replaces.google_id, item, None)
         ctx.data.delete_link(action.replaces)
-        return await self._create_pipedrive(
-            action.item, action.private_mode, action.replaces.origin
+        return await self._create_pipedrive(item, action.private_mode, action.replaces.origin)
+
+    async def _rewrite_google(
+        self, event_id: str, item: CalendarItem, link: Link | None
+    ) -> CalendarItem:
+        """Write event `item` (as read, without our linked-contacts additions) again under the
+        current options, with the linked contacts of `link`'s activity (None: none); the event
+        as Google now holds it. Done before the activity is written: if it fails, the activity
+        is left as it was and the next run does the action again."""
+        ctx = self.ctx
+        body = google_body(
+            item,
+            ctx.options,
+            event_id=None,
+            linked=await self._linked(link.pipedrive_id) if link is not None else None,
+            origin=None,
+            default_tz=ctx.calendar_tz,
         )
+        written = await ctx.services.google.patch_event(ctx.calendar_id, event_id, body)
+        ctx.summary.google.updated += 1
+        return item_from_google(written, ctx.calendar_tz)
 
     async def _create_pipedrive(
         self, item: CalendarItem, mode, origin: str = "google"
