@@ -98,12 +98,13 @@ class Executor:
         side=None,
         reason: str = "",
         item_id: str | None = None,
+        title: str = "",
         **detail,
     ) -> SyncEvent:
         event = SyncEvent(
             kind=kind,  # type: ignore[arg-type]
             side=side,
-            title=item.title if item else "",
+            title=item.title if item else title,
             when=item.start if item else None,
             reason=reason,
             item_id=item_id or (item.id if item else None),
@@ -411,6 +412,7 @@ class Executor:
                             side="google",
                             reason=action.reason,
                             item_id=action.link.google_id,
+                            title=action.link.title,
                         )
                     ]
                 return []
@@ -530,6 +532,7 @@ class Executor:
                     side="pipedrive",
                     reason=action.reason,
                     item_id=action.link.pipedrive_id,
+                    title=action.link.title,
                 )
             ]
         if isinstance(action, UpdatePipedrive):

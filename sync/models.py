@@ -200,6 +200,9 @@ class Link:
     """The Google event was private/confidential when last synced (drives the private modes)."""
     end: datetime | None = None
     """The pair's end as a UTC instant when last synced (lets a full reconcile prune aged-out links)."""
+    title: str = ""
+    """The pair's title when last synced: what the log says when one side deletes the other
+    (a Google tombstone carries no title)."""
 
     @classmethod
     def from_items(
@@ -219,6 +222,7 @@ class Link:
             series_id=google.series_id,
             google_private=google.private,
             end=span[1] if span else None,
+            title=google.title or pipedrive.title,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -234,6 +238,7 @@ class Link:
             "series_id": self.series_id,
             "google_private": self.google_private,
             "end": _iso(self.end),
+            "title": self.title,
         }
 
     @classmethod
@@ -251,6 +256,7 @@ class Link:
             series_id=data.get("series_id"),
             google_private=bool(data.get("google_private", False)),
             end=_dt(data.get("end")),
+            title=str(data.get("title") or ""),
         )
 
 

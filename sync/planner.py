@@ -209,6 +209,15 @@ class Plan:
             if isinstance(a, DeleteGoogle | DeletePipedrive) and a.side == side
         )
 
+    def deleted_titles(self, side: Side, most: int = 5) -> list[str]:
+        """Titles of up to `most` items this plan deletes on `side` (for the guard's question)."""
+        titles = [
+            a.link.title
+            for a in self.writes()
+            if isinstance(a, DeleteGoogle | DeletePipedrive) and a.side == side and a.link.title
+        ]
+        return titles[:most]
+
     def deletes_share(self, side: Side, total_on_side: int) -> float:
         """The share of `side`'s `total_on_side` items this plan deletes (0 when the side is empty)."""
         return self.deletes(side) / total_on_side if total_on_side > 0 else 0.0

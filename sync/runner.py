@@ -271,6 +271,7 @@ async def _run(
                     "google": the_plan.deletes("google"),
                     "pipedrive": the_plan.deletes("pipedrive"),
                 },
+                examples={side: the_plan.deleted_titles(side) for side in ("google", "pipedrive")},
                 links=n_links,
             )
             _finish(
@@ -483,13 +484,14 @@ def _preview(the_plan: Plan, now: datetime) -> list[SyncEvent]:
 
     out = []
     kind: EventKind
+    title = ""
     for action in the_plan:
         if isinstance(action, CreateOnGoogle | CreateOnPipedrive):
             kind, item, item_id = "create", action.item, action.item.id
         elif isinstance(action, UpdateGoogle | UpdatePipedrive):
             kind, item, item_id = "update", action.item, action.item.id
         elif isinstance(action, DeleteGoogle | DeletePipedrive):
-            kind, item = "delete", None
+            kind, item, title = "delete", None, action.link.title  # the pair's last title
             item_id = action.link.google_id if action.side == "google" else action.link.pipedrive_id
         elif isinstance(action, Skip):
             kind, item, item_id = "skip", action.item, action.item.id
@@ -499,7 +501,7 @@ def _preview(the_plan: Plan, now: datetime) -> list[SyncEvent]:
             SyncEvent(
                 kind,
                 getattr(action, "side", None) if kind != "skip" else None,  # type: ignore[arg-type]
-                item.title if item else "",
+                item.title if item else title,
                 item.start if item else None,
                 getattr(action, "reason", ""),
                 item_id,

@@ -150,6 +150,9 @@ async def test_deletions_flow_both_ways(env, full):
     assert (await env.g_get(copy_of_pd["id"]))["status"] == "cancelled"
     assert [a["subject"] for a in await env.activities()] == ["Kept"]
     assert [e["id"] for e in await env.google_events()] == [kept["id"]]
+    # The log names what was deleted (a Google tombstone has no title: the link keeps it).
+    deletes = {(e.side, e.title) for e in result.kinds("delete")}
+    assert deletes == {("pipedrive", "Dropped on Google"), ("google", "Dropped in Pipedrive")}
     quiet = await env.sync(full=True)
     assert quiet.writes() == 0, quiet.summary
     assert len(await env.activities()) == 1 and len(await env.google_events()) == 1

@@ -34,12 +34,22 @@ class GuardDialog(ModalScreen[bool]):
         google = _deleted(deletes.get("google"))
         pipedrive = _deleted(deletes.get("pipedrive"))
         links = self.event.detail.get("links", 0)
+        examples = self.event.detail.get("examples") or {}
+
+        def like(side: str, count: int) -> str:
+            titles = [str(t) for t in examples.get(side) or ()][:3]
+            if not titles:
+                return ""
+            more = f" and {count - len(titles)} more" if count > len(titles) else ""
+            return "\n  " + ", ".join(f"“{t}”" for t in titles) + more
+
         with Vertical(id="box", classes="error"):
             yield Label("Hold on: this sync would delete a lot", id="title")
             yield Static(
                 f"{self.event.reason.split('; run with')[0]}.\n\n"
-                f"Would go from Google Calendar: {google} event(s)\n"
-                f"Would go from Pipedrive: {pipedrive} activit{'y' if pipedrive == 1 else 'ies'}\n"
+                f"Would go from Google Calendar: {google} event(s){like('google', google)}\n"
+                f"Would go from Pipedrive: {pipedrive} activit{'y' if pipedrive == 1 else 'ies'}"
+                f"{like('pipedrive', pipedrive)}\n"
                 f"(out of {links} synced pairs of {self.email})",
                 id="message",
                 markup=False,
