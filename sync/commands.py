@@ -314,6 +314,7 @@ def sync_watch(
         n = 0
         due = {account.id: clock() for account in targets}
         quiet: set[str] = set()
+        stretched: dict[str, float] = {}  # the last wait told, per account
         while runs is None or n < runs:
             for account in targets:
                 if due[account.id] > clock():
@@ -336,7 +337,18 @@ def sync_watch(
                         note = "  (quiet until something changes)" if idle else ""
                         console.print(_summary_line(summary) + note)
                     quiet = quiet | {account.id} if idle else quiet - {account.id}
-                    wait = polling.interval_for(store.account(account.id).extra, interval)
+                    extra = store.account(account.id).extra
+                    wait = polling.interval_for(extra, interval)
+                    if (
+                        wait > 1.5 * interval
+                        and not 0.8 < wait / stretched.get(account.id, 1) < 1.25
+                    ):
+                        left = (extra.get("pipedrive_budget") or {}).get("left", 0)
+                        console.err.write(
+                            f"calsync: account {account.id}: polling every {wait:.0f}s to spare "
+                            f"Pipedrive's daily budget ({left:,} tokens left today)\n"
+                        )
+                    stretched[account.id] = wait
                 except AuthError:
                     raise
                 except ServiceUnavailable as exc:

@@ -70,3 +70,26 @@ def test_a_watch_carries_a_change_across_within_seconds(home, connected):
     starts = [line for line in out.splitlines() if " start " in f" {line} "]
     assert 1 <= len(starts) <= 3, out  # the first run and the change's, not the idle polls'
     assert any("Watched change" in line for line in out.splitlines()), out
+
+
+def test_a_watch_short_of_pipedrive_budget_says_it_polls_less_often(home, connected):
+    import io
+
+    from sync.commands import Console, sync_watch
+
+    answer = httpx.post(f"{connected.url}/_sandbox/limits", json={"pipedrive_daily_tokens": 3_000})
+    assert answer.status_code == 200, answer.text
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    out, err = io.StringIO(), io.StringIO()
+    clock = iter(range(0, 10_000_000, 1))  # a clock that only the sleeps would move
+    code = sync_watch(Console(out, err), home=home, account_id=None, interval=4.0, runs=4,
+                      sleep=sleep, clock=lambda: float(next(clock)))  # fmt: skip
+    assert code == 0
+    assert waits and max(waits) > 60  # stretched by the budget, not every 4 s
+    told = [line for line in err.getvalue().splitlines() if "Pipedrive's daily budget" in line]
+    assert len(told) == 1, err.getvalue()  # said once, not at every poll
+    assert "tokens left today" in told[0]
