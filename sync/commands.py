@@ -20,6 +20,7 @@ from . import accounts as acc
 from . import polling
 from .errors import AuthError, CalsyncError, ServiceUnavailable, UsageError
 from .models import RunSummary, SyncEvent
+from .quiet import QuietIdleRuns
 from .runner import EXIT_FAILED, EXIT_OK, run_once
 from .store import Account, Store
 from .vault import Vault
@@ -193,27 +194,24 @@ async def _sync_one(
     turns out to do something, so idle polls print nothing."""
     summary: dict[str, Any] = {}
     exit_code = EXIT_FAILED
-    held: list[SyncEvent] = []
-    async for event in run_once(
-        store, vault, account.id, dry_run=dry_run, force_delete=force_delete, transport=transport
-    ):
-        if (quiet_idle and not held and event.kind == "start") or (held and event.kind == "fetch"):
-            held.append(event)
-            continue
-        if event.kind != "done" and held and not (as_json or quiet_events):
-            for opening in held:
-                console.print(event_line(opening))
-            held = []
+
+    def show(event: SyncEvent) -> None:
+        nonlocal summary, exit_code
         if event.kind == "done":
             summary = dict(event.detail.get("summary") or {})
             exit_code = int(event.detail.get("exit_code", EXIT_OK))
             if dry_run:
                 summary["dry_run"] = True
                 summary["plan"] = event.detail.get("plan", {})
-            continue
-        if as_json or quiet_events or event.kind == "progress":
-            continue
-        console.print(event_line(event))
+        elif not (as_json or quiet_events or event.kind == "progress"):
+            console.print(event_line(event))
+
+    quiet = QuietIdleRuns(show, quiet=quiet_idle)
+    async for event in run_once(
+        store, vault, account.id, dry_run=dry_run, force_delete=force_delete, transport=transport
+    ):
+        quiet.add_event(event)
+    quiet.release()
     summary = {"account": account.id, **summary}
     summary["exit_code"] = exit_code
     return summary

@@ -18,6 +18,7 @@ from sync import accounts as engine
 from sync import polling
 from sync.errors import CalsyncError
 from sync.polling import DEFAULT_INTERVAL
+from sync.quiet import QuietIdleRuns
 from sync.runner import run_once
 from sync.store import Account, Store
 from sync.vault import Vault
@@ -29,7 +30,7 @@ from .dialogs.error import ErrorDialog
 from .dialogs.guard import GuardDialog
 from .help import HelpScreen
 from .messages import SessionChanged, SyncEvents
-from .session import Batcher, QuietIdleRuns, SyncSession
+from .session import Batcher, SyncSession
 
 WATCH_INTERVAL = DEFAULT_INTERVAL
 QUIT_WAIT = 5.0

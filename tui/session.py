@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from collections import Counter, deque
@@ -10,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sync.models import RunSummary, SyncEvent
+from sync.models import SyncEvent
 
 MAX_EVENTS = 5000
 WRITE_KINDS = ("create", "update", "delete")
@@ -112,40 +111,3 @@ class Batcher:
             self.post(tuple(self.buffer))
             self.buffer = []
         self.last = time.monotonic()
-
-
-class QuietIdleRuns:
-    """Keeps the log for runs that did something: a run's opening events (start, fetch) are
-    held until it writes, skips or fails anything; a run that did nothing reaches the log as
-    its `done` alone, marked quiet, which the log does not show (the header's run count and
-    next-run time show the watch is alive). The first run of a watch is always shown."""
-
-    OPENING = ("start", "fetch")
-
-    def __init__(self, add: Callable[[SyncEvent], None], *, quiet: bool) -> None:
-        self.add = add
-        self.quiet = quiet
-        self.held: list[SyncEvent] = []
-        self.holding = quiet
-
-    def add_event(self, event: SyncEvent) -> None:
-        if self.holding and event.kind in self.OPENING:
-            self.held.append(event)
-            return
-        if (
-            self.holding
-            and event.kind == "done"
-            and RunSummary.from_json(event.detail.get("summary") or {}).idle
-        ):
-            self.held = []
-            self.add(dataclasses.replace(event, detail={**event.detail, "quiet": True}))
-            return
-        self.release()
-        self.add(event)
-
-    def release(self) -> None:
-        """Pass on what is held (the run turned out to do something, or it was cut short)."""
-        self.holding = False
-        for event in self.held:
-            self.add(event)
-        self.held = []

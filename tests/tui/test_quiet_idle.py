@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from sync.models import RunSummary, SyncEvent
+from sync.quiet import QuietIdleRuns
 from tui.screens.sync_log import shown
-from tui.session import QuietIdleRuns, SyncSession
+from tui.session import SyncSession
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
