@@ -1,9 +1,9 @@
 """The executor: applies a Plan to both services and records each link as its write lands.
 
-Google writes go through batch requests; Pipedrive writes run with bounded concurrency
-(paced by its rate-limit headers in the client); the two sides run side by side. Each action is applied on its own: a
-failure is an error event for that item, the rest of the plan still runs, and links are
-only changed for writes that happened.
+Google writes go through batch requests; Pipedrive writes run with bounded concurrency;
+the two sides run side by side, each paced to its rate limit in its client. Each action is
+applied on its own: a failure is an error event for that item, the rest of the plan still
+runs, and links are only changed for writes that happened.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from .errors import AuthError, CalsyncError, ServiceUnavailable
-from .google_api import QUOTA_WINDOW, BatchOp, BatchResult
+from .google_api import BatchOp, BatchResult
 from .http import ApiError
 from .mapping import (
     UnmappableItem,
@@ -194,11 +194,11 @@ class Executor:
 
     def _limit_rate(self, side: str) -> float | None:
         """Writes a second that `side`'s rate limit allows, if the service has made it known."""
-        if side == "google":
-            quota = self.ctx.services.google.quota
-            return quota.limit / QUOTA_WINDOW if quota.limit else None
-        window = self.ctx.services.pipedrive.gate.window
-        return window.limit / window.seconds if window is not None and window.limit else None
+        services = self.ctx.services
+        window = (
+            services.google.quota.window if side == "google" else services.pipedrive.gate.window
+        )
+        return window.rate if window is not None else None
 
     async def _phase(self, phase: list) -> AsyncIterator[tuple[str, int, list[SyncEvent]]]:
         """Apply one phase's writes, both sides at once: (side, writes done, their events) as

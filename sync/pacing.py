@@ -29,6 +29,11 @@ class Window:
         self.waited = 0.0
         self.not_before = 0.0
 
+    @property
+    def rate(self) -> float | None:
+        """Calls a second the window allows (None: unlimited)."""
+        return self.limit / self.seconds if self.limit else None
+
     def hold(self, seconds: float) -> None:
         """No call leaves for `seconds` (the service said its window is full)."""
         self.not_before = max(self.not_before, clock() + seconds)

@@ -44,10 +44,6 @@ class RateGate:
         self.window: Window | None = None
         self.daily_left: int | None = None
 
-    @property
-    def waited(self) -> float:
-        return self.window.waited if self.window is not None else 0.0
-
     async def before(self, calls: int = 1) -> None:
         if self.window is not None:
             await self.window.acquire(calls)
@@ -55,13 +51,12 @@ class RateGate:
     async def observe(self, response: httpx.Response) -> None:
         headers = response.headers
         try:
-            limit = headers.get("x-ratelimit-limit")
-            if limit is not None and int(limit) > 0:
+            limit = int(headers.get("x-ratelimit-limit") or 0)
+            if limit > 0:
                 if self.window is None:
-                    self.window = Window(int(limit), BURST_WINDOW)
+                    self.window = Window(limit, BURST_WINDOW)
                     self.window.sent.append(pacing.clock())  # this first request counts too
-                elif self.window.limit != int(limit):
-                    self.window.limit = int(limit)  # the plan changed
+                self.window.limit = limit  # (a changed plan changes it)
                 if response.status_code == 429:
                     # Overrun all the same (its clock starts on arrival, and requests can
                     # arrive bunched): the other workers wait too, not only the one refused.
