@@ -244,8 +244,8 @@ def item_from_pipedrive(activity: dict[str, Any]) -> CalendarItem:
 
     Times are UTC. No due_time: an all-day item; its span in days is kept in `duration` as a
     multiple of 24 hours ("72:00" = three days; empty = one day). The note's marker
-    "calsync:<google id>" becomes origin "google:<google id>". `linked` is left None: the
-    Pipedrive client fills it from person_id/org_id/deal_id when linked contacts are on.
+    "calsync:<google id>" becomes origin "google:<google id>". What the activity is linked to
+    (person, organization, deal) is read apart, by the executor, when linked contacts are on.
     """
     activity_id = str(activity["id"])
     deleted = bool(activity.get("is_deleted"))

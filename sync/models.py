@@ -20,10 +20,6 @@ EVENT_KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
 RunStatus = Literal["ok", "guarded", "error"]
 
 
-def other_side(side: Side) -> Side:
-    return "pipedrive" if side == "google" else "google"
-
-
 def origin_for(side: Side, item_id: str) -> str:
     """The origin marker written with a copy: which side and id it was copied from ("pipedrive:42")."""
     return f"{side}:{item_id}"
@@ -131,7 +127,6 @@ class CalendarItem:
     """Google recurringEventId of an instance, or the master id for a cancelled series."""
     origin: str | None = None
     """Our marker on a copy we wrote: "pipedrive:<activity id>" / "google:<event id>"."""
-    linked: LinkedContacts | None = None
     done: bool = False
 
     def fingerprint(self) -> str:
@@ -177,6 +172,13 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _when(value: str | None) -> datetime | date | None:
+    """An item's start as JSON keeps it: an ISO datetime, or an ISO date for all-day items."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     """One synced pair, as last written: ids, each side's version and content fingerprint.
@@ -203,6 +205,8 @@ class Link:
     title: str = ""
     """The pair's title when last synced: what the log says when one side deletes the other
     (a Google tombstone carries no title)."""
+    start: datetime | date | None = None
+    """The pair's start when last synced (a date for all-day pairs), for the same lines."""
 
     @classmethod
     def from_items(
@@ -223,6 +227,7 @@ class Link:
             google_private=google.private,
             end=span[1] if span else None,
             title=google.title or pipedrive.title,
+            start=google.start if google.start is not None else pipedrive.start,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -239,6 +244,7 @@ class Link:
             "google_private": self.google_private,
             "end": _iso(self.end),
             "title": self.title,
+            "start": _iso(self.start),
         }
 
     @classmethod
@@ -257,6 +263,7 @@ class Link:
             google_private=bool(data.get("google_private", False)),
             end=_dt(data.get("end")),
             title=str(data.get("title") or ""),
+            start=_when(data.get("start")),
         )
 
 
@@ -290,14 +297,7 @@ class SyncEvent:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SyncEvent:
-        when_text = data.get("when")
-        when: datetime | date | None = None
-        if when_text:
-            when = (
-                datetime.fromisoformat(when_text)
-                if "T" in when_text
-                else date.fromisoformat(when_text)
-            )
+        when = _when(data.get("when"))
         kind = data["kind"]
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown event kind {kind!r}")
