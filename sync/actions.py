@@ -218,6 +218,18 @@ def pair_key(action: Write) -> str:
     return f"{item.side}:{item.id}"
 
 
+def source_key(action: Write) -> str:
+    """ "<side>:<id>" of the item whose change the action carries (what a later run reads again
+    when the action failed): its item, or for a delete the pair's other side."""
+    item: CalendarItem | None = getattr(action, "item", None)
+    if item is not None:
+        return f"{item.side}:{item.id}"
+    link: Link = action.link  # type: ignore[union-attr]
+    if action.side == "google":
+        return f"pipedrive:{link.pipedrive_id}"
+    return f"google:{link.google_id}"
+
+
 def target_id(action: Write) -> str | None:
     """The id of the item the action writes, when it exists already (None for a create)."""
     link = getattr(action, "link", None)

@@ -17,15 +17,30 @@ from .store import AccountData, Store
 CURSOR_SKEW_MARGIN = timedelta(minutes=10)
 CURSOR_SETTLED = timedelta(seconds=2)
 CURSOR_TRUSTED = timedelta(hours=1)
+MAX_RETRIES = 5
 
 
-def next_cursors(snapshot: Snapshot, options: Options) -> dict[str, Any]:
-    """Where the next run's listings resume after this one went through completely."""
+def next_cursors(
+    snapshot: Snapshot, options: Options, *, failed: set[str], retry: dict[str, int]
+) -> dict[str, Any]:
+    """Where the next run's listings resume after this one went through.
+
+    Items whose write failed (`failed`, source keys) do not hold the cursors back: they are
+    read again by id in the next runs (`retry`, the earlier failures and how many runs in a
+    row each failed), until it has failed MAX_RETRIES runs, then left to the next full reconcile. But when
+    the options changed in this run, a failure keeps the old options on record, so that the
+    next run is full again and repeats what the change called for (rewrites, removals)."""
     changes: dict[str, Any] = {
         "google_sync_token": snapshot.next_sync_token,
         "google_calendar": options.calendar,
-        "options_used": options.to_json(),
+        "retry": {
+            key: retry.get(key, 0) + 1
+            for key in sorted(failed)
+            if retry.get(key, 0) + 1 < MAX_RETRIES
+        },
     }
+    if not failed or snapshot.options_used == options.to_json():
+        changes["options_used"] = options.to_json()
     if snapshot.pipedrive_newest:
         changes["pipedrive_updated_since"] = next_pipedrive_cursor(
             snapshot.pipedrive_newest, snapshot.pipedrive_listed_at

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .actions import Write, pair_key
+from .actions import Write, pair_key, source_key
 from .errors import AuthError, CalsyncError, ServiceUnavailable
 from .models import CalendarItem, Link, RunSummary, Side, SyncEvent
 from .options import Options
@@ -46,6 +46,8 @@ class Outcome:
     failed: set[str] = field(default_factory=set)
     rewritten: dict[str, CalendarItem] = field(default_factory=dict)
     """Pair key -> its Google event as a RewriteGoogle left it, for the action that follows."""
+    retry: set[str] = field(default_factory=set)
+    """Source keys ("google:<id>") of the failed writes: the next runs read them again."""
 
     def count(self, side: Side, verb: str) -> None:
         """One more item created / updated / deleted (`verb`) on `side`."""
@@ -72,6 +74,7 @@ class Outcome:
         )
         if action is not None:
             self.failed.add(pair_key(action))
+            self.retry.add(source_key(action))
         self.summary.error(item.id if item else None, item.title if item else "", reason)
         log.warning("error on %s %s: %s", side, item.id if item else "", reason)
         event = SyncEvent(

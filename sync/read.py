@@ -8,7 +8,7 @@ listings are let go here: at 10,000 + 10,000 they are the run's biggest objects.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from .google_api import GoogleCalendar, SyncTokenExpired
@@ -58,6 +58,12 @@ async def read(
         since = datetime.fromisoformat(cursors.pipedrive_updated_since.replace("Z", "+00:00"))
     listing = await services.pipedrive.list_activities(updated_since=since, owner_id=owner_id)
     raw_activities = listing.items
+    listed = len(raw_activities)
+    retried = 0
+    if not full and cursors.retry:
+        retried = await _read_again(
+            services, options.calendar, cursors.retry, google_raw, raw_activities
+        )
     unreadable: list[Unreadable] = []
     return Snapshot(
         now=now,
@@ -66,7 +72,8 @@ async def read(
         pipedrive=_normalise(raw_activities, "pipedrive", calendar_tz, unreadable),
         unreadable=tuple(unreadable),
         google_listed=len(page.items),
-        pipedrive_listed=len(raw_activities),
+        pipedrive_listed=listed,
+        retried=retried,
         next_sync_token=page.next_sync_token,
         google_token_expired=expired,
         pipedrive_listed_at=listing.listed_at,
@@ -89,6 +96,33 @@ async def read(
         calendar_used=cursors.google_calendar,
         options_used=cursors.options_used,
     )
+
+
+async def _read_again(
+    services: Services,
+    calendar_id: str,
+    keys: Iterable[str],
+    google: list[dict],
+    pipedrive: list[dict],
+) -> int:
+    """Add the items whose write failed in an earlier run (by id, unless the feeds carried
+    them anyway): what they are now, or a tombstone when they are gone. How many were read."""
+    listed = {("google", str(e.get("id"))) for e in google} | {
+        ("pipedrive", str(a.get("id"))) for a in pipedrive if isinstance(a, dict)
+    }
+    n = 0
+    for key in sorted(keys):
+        side, _, item_id = key.partition(":")
+        if (side, item_id) in listed or side not in ("google", "pipedrive"):
+            continue
+        n += 1
+        if side == "google":
+            event = await services.google.get_event(calendar_id, item_id)
+            google.append(event or {"id": item_id, "status": "cancelled"})
+        else:
+            activity = await services.pipedrive.get_activity(item_id)
+            pipedrive.append(activity or {"id": item_id, "is_deleted": True})
+    return n
 
 
 def _normalise(

@@ -134,12 +134,16 @@ class _Run:
                     side="google",
                 )
             )
+        listed = f"{snapshot.google_listed} Google events, {snapshot.pipedrive_listed} Pipedrive activities"
+        if snapshot.retried:
+            listed += f", {snapshot.retried} read again after a failed write"
         out.append(
             self.emit(
                 "fetch",
-                f"{snapshot.google_listed} Google events, {snapshot.pipedrive_listed} Pipedrive activities",
+                listed,
                 google=snapshot.google_listed,
                 pipedrive=snapshot.pipedrive_listed,
+                retried=snapshot.retried,
                 full=snapshot.full,
             )
         )
@@ -193,8 +197,8 @@ class _Run:
         self.summary = outcome.summary
         self.log.extend(outcome.events)
         self.summary.status = "error" if self.summary.errors else "ok"
-        # The cursors move only when every item went through (a failed item is tried again).
-        cursors = None if self.summary.errors else next_cursors(snapshot, options)
+        # A failed item is read again by id in the next runs: it holds no cursor back.
+        cursors = next_cursors(snapshot, options, failed=outcome.retry, retry=data.cursors().retry)
         self._commit(data, services, cursors=cursors)
         yield self._done(self.summary.status, services)
 

@@ -40,6 +40,8 @@ class Snapshot:
     google_listed: int = 0
     """Events in Google's listing (before vanished instances were added)."""
     pipedrive_listed: int = 0
+    retried: int = 0
+    """Items read again by id because their write failed in an earlier run."""
     next_sync_token: str | None = None
     google_token_expired: bool = False
     """Google refused the sync token (410): the window was listed whole instead."""

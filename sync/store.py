@@ -331,6 +331,9 @@ class Cursors:
     last_full_reconcile: datetime | None = None
     options_used: dict[str, Any] | None = None
     """The options of the last complete run (Options.to_json()): a change means a full run."""
+    retry: dict[str, int] = field(default_factory=dict)
+    """Items whose write failed ("google:<id>" / "pipedrive:<id>" -> runs failed in a row):
+    read again by id in the next runs, so one refused item never holds the cursors back."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -339,6 +342,7 @@ class Cursors:
             "pipedrive_updated_since": self.pipedrive_updated_since,
             "last_full_reconcile": _iso(self.last_full_reconcile),
             "options_used": self.options_used,
+            "retry": dict(self.retry),
         }
 
     @classmethod
@@ -349,6 +353,7 @@ class Cursors:
             pipedrive_updated_since=data.get("pipedrive_updated_since"),
             last_full_reconcile=_dt(data.get("last_full_reconcile")),
             options_used=data.get("options_used"),
+            retry={str(k): int(v) for k, v in (data.get("retry") or {}).items()},
         )
 
 
