@@ -46,9 +46,11 @@ def next_cursors(
             snapshot.pipedrive_newest, snapshot.pipedrive_listed_at
         )
     elif snapshot.full:
-        # Nothing to take the server's time from: our clock, minus a margin for skew
-        # (re-reading a few minutes of our own writes costs nothing: they are echoes).
-        since = snapshot.now - CURSOR_SKEW_MARGIN
+        # No activity to take the time from: Pipedrive's clock when it listed (its Date header;
+        # this machine's only if it did not say), minus a margin (re-reading a few minutes of
+        # our own writes costs nothing: they are echoes). Never the machine's clock when the
+        # service said its own: a clock a day ahead would put the cursor a day ahead.
+        since = (snapshot.pipedrive_listed_at or snapshot.now) - CURSOR_SKEW_MARGIN
         changes["pipedrive_updated_since"] = since.isoformat(timespec="seconds").replace(
             "+00:00", "Z"
         )
@@ -91,9 +93,11 @@ def commit(
     cursors: dict[str, Any] | None = None,
     error: str | None = None,
     needs_reconnect: bool = False,
+    learnt: dict[str, Any] | None = None,
 ) -> None:
     """Save what a run did: `cursors` (None: the run was not complete, they stay), the run in
-    the history, and the account's last run, status and error."""
+    the history, the account's last run, status and error, and what the run `learnt` of the
+    services (AccountExtra fields)."""
     if cursors is not None:
         data.set_cursors(**cursors)
     summary.seconds = seconds
@@ -105,12 +109,15 @@ def commit(
         data.append_run(summary, [e for e in events if e.kind != "progress"], at=now)
     data.flush()
     changes: dict[str, Any] = {"last_run": now, "last_status": summary.status, "last_error": error}
+    learnt = dict(learnt or {})
+    account = store.account(account_id)
     left = services.pipedrive.gate.daily_left
     if left is not None:  # for the watch's pacing (sync/polling.py)
-        account = store.account(account_id)
         budget = polling.observe(account.extra.pipedrive_budget, left, now)
         if budget is not None:
-            changes["extra"] = account.extra.replace(pipedrive_budget=budget)
+            learnt["pipedrive_budget"] = budget
+    if learnt:
+        changes["extra"] = account.extra.replace(**learnt)
     if needs_reconnect:
         changes["needs_reconnect"] = True
     store.update_account(account_id, **changes)

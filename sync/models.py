@@ -13,7 +13,7 @@ SIDES: tuple[Side, Side] = ("google", "pipedrive")
 
 EventKind = Literal[
     "start", "fetch", "create", "update", "delete", "skip",
-    "conflict", "guard", "error", "progress", "done",
+    "conflict", "guard", "error", "progress", "notice", "done",
 ]  # fmt: skip
 EVENT_KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
 

@@ -8,14 +8,13 @@ whether it happened before anything is written again.
 
 from __future__ import annotations
 
-import email.utils
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
 
 from . import pacing
-from .http import AmbiguousWrite, ApiError, Http
+from .http import AmbiguousWrite, ApiError, Http, server_time
 from .pacing import Window
 
 PAGE_LIMIT = 500
@@ -25,13 +24,6 @@ BURST_WINDOW = 2.1  # Pipedrive's burst limit counts requests per 2 s; a tenth o
 
 def _ts(when: datetime) -> str:
     return when.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _server_time(response: httpx.Response) -> datetime | None:
-    try:
-        return email.utils.parsedate_to_datetime(response.headers["date"])
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 class RateGate:
@@ -107,7 +99,7 @@ class Pipedrive:
             if response.status_code != 200:
                 raise ApiError("pipedrive", response)
             if first:
-                listed_at, first = _server_time(response), False
+                listed_at, first = server_time(response), False
             page = response.json()
             items.extend(page.get("data") or [])
             cursor = (page.get("additional_data") or {}).get("next_cursor")

@@ -76,6 +76,7 @@ async def read(
         retried=retried,
         next_sync_token=page.next_sync_token,
         google_token_expired=expired,
+        google_listed_at=page.listed_at,
         pipedrive_listed_at=listing.listed_at,
         pipedrive_newest=max(
             (

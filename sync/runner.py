@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -29,7 +29,7 @@ from .planner import plan
 from .read import read
 from .report import event_for
 from .services import open_services
-from .snapshot import Snapshot, needs_full
+from .snapshot import SKEW_TOLERATED, Snapshot, clock_skew, needs_full
 from .store import Account, Store
 from .vault import Vault
 
@@ -65,6 +65,8 @@ class _Run:
         self.started = time.perf_counter()
         self.log: list[SyncEvent] = []
         self.summary = RunSummary()
+        self.learnt: dict[str, object] = {}
+        """What this run learnt of the services, for the account (AccountExtra fields)."""
 
     def emit(self, kind: str, reason: str = "", **detail: object) -> SyncEvent:
         event = SyncEvent(kind, None, "", None, reason, None, self.now, detail)  # type: ignore[arg-type]
@@ -98,6 +100,8 @@ class _Run:
                 full=full,
             )
             for event in self._fetched(snapshot):
+                yield event
+            for event in self._skew(snapshot, account.extra.clock_skew_said):
                 yield event
             links = data.links()
             the_plan = plan(snapshot, links, options)
@@ -148,6 +152,31 @@ class _Run:
             )
         )
         return out
+
+    def _skew(self, snapshot: Snapshot, said: float | None) -> list[SyncEvent]:
+        """Say once that this machine's clock is off the services' (again only when the
+        difference changes by more than the tolerance); the cursors never rely on it."""
+        skew = clock_skew(snapshot)
+        if skew is None:
+            return []
+        off = abs(skew)
+        if off <= SKEW_TOLERATED:
+            if said is not None:
+                self.learnt["clock_skew_said"] = None
+            return []
+        seconds = skew.total_seconds()
+        if said is not None and abs(seconds - said) <= SKEW_TOLERATED.total_seconds():
+            return []
+        self.learnt["clock_skew_said"] = seconds
+        way = "ahead of" if seconds > 0 else "behind"
+        return [
+            self.emit(
+                "notice",
+                f"this machine's clock is {_duration(off)} {way} the services' clocks: "
+                "calsync goes by theirs; set the clock right for the times it shows",
+                clock_skew=seconds,
+            )
+        ]
 
     def _guarded(self, the_plan: Plan, held: str, n_links: int, data, services) -> SyncEvent:
         self.summary.status = "guarded"
@@ -215,6 +244,7 @@ class _Run:
             cursors=cursors,
             error=error,
             needs_reconnect=needs_reconnect,
+            learnt=self.learnt,
         )
 
     def _done(self, reason: str, services, plan: dict | None = None) -> SyncEvent:
@@ -228,3 +258,16 @@ class _Run:
         if plan is not None:
             detail["plan"] = plan
         return self.emit("done", reason, **detail)
+
+
+def _duration(delta: timedelta) -> str:
+    """A skew in words: '1 day 2 h', '3 h 5 min', '12 min'."""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days} day{'s' if days != 1 else ''}"] if days else []
+    if hours:
+        parts.append(f"{hours} h")
+    if minutes and not days:
+        parts.append(f"{minutes} min")
+    return " ".join(parts) or "under a minute"

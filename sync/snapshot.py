@@ -12,6 +12,8 @@ from .options import Options
 from .store import Cursors
 
 FULL_RECONCILE_EVERY = timedelta(hours=24)
+SKEW_TOLERATED = timedelta(minutes=5)
+"""A difference between this machine's clock and a service's that is said in the log."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,8 @@ class Snapshot:
     next_sync_token: str | None = None
     google_token_expired: bool = False
     """Google refused the sync token (410): the window was listed whole instead."""
+    google_listed_at: datetime | None = None
+    """When the Google listing began by Google's clock (its first page's Date header)."""
     pipedrive_listed_at: datetime | None = None
     """When the Pipedrive listing began by Pipedrive's clock (its first page's Date header)."""
     pipedrive_newest: str | None = None
@@ -68,4 +72,13 @@ def needs_full(cursors: Cursors, options: Options, now: datetime) -> bool:
         or cursors.pipedrive_updated_since is None
         or cursors.last_full_reconcile is None
         or now - cursors.last_full_reconcile >= FULL_RECONCILE_EVERY
+        # ...or in the future: the clock was ahead then (or is behind now).
+        or cursors.last_full_reconcile > now + SKEW_TOLERATED
     )
+
+
+def clock_skew(snapshot: Snapshot) -> timedelta | None:
+    """How far this machine's clock is ahead of the services' (negative: behind), by their
+    Date headers; None when neither said."""
+    server = snapshot.pipedrive_listed_at or snapshot.google_listed_at
+    return snapshot.now - server if server is not None else None

@@ -65,6 +65,10 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
+def _float_or_none(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -237,6 +241,9 @@ class AccountExtra:
     """The Pipedrive company's active activity type keys, as last read."""
     pipedrive_budget: Budget | None = None
     """Pipedrive's daily request budget as the last run left it (the watch's pacing)."""
+    clock_skew_said: float | None = None
+    """Seconds this machine's clock was off the services' when the log last said so (None:
+    within tolerance at the last run)."""
 
     def replace(self, **changes: Any) -> AccountExtra:
         return dataclasses.replace(self, **changes)
@@ -250,6 +257,7 @@ class AccountExtra:
             "pipedrive_name": self.pipedrive_name,
             "activity_types": list(self.activity_types),
             "pipedrive_budget": self.pipedrive_budget.to_json() if self.pipedrive_budget else None,
+            "clock_skew_said": self.clock_skew_said,
         }
 
     @classmethod
@@ -263,6 +271,7 @@ class AccountExtra:
             pipedrive_name=str(data.get("pipedrive_name") or ""),
             activity_types=tuple(str(t) for t in data.get("activity_types") or ()),
             pipedrive_budget=Budget.from_json(data.get("pipedrive_budget")),
+            clock_skew_said=_float_or_none(data.get("clock_skew_said")),
         )
 
 

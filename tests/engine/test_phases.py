@@ -4,13 +4,12 @@ cursor comes from the run's own listing, whatever else the run listed on the way
 from __future__ import annotations
 
 from datetime import timedelta
-from email.utils import format_datetime
 
 import httpx
 
 from sync.runner import run_once
 
-from .conftest import NOW, Env, timed
+from .conftest import NOW, Dated, Env, timed
 
 
 async def test_a_dry_run_leaves_the_accounts_status_and_error_as_they_were(env: Env):
@@ -31,18 +30,17 @@ async def test_a_dry_run_leaves_the_accounts_status_and_error_as_they_were(env: 
     assert len(data.runs()) == runs and data.cursors() == cursors
 
 
-class DropsOneCreateAnswer(httpx.AsyncBaseTransport):
-    """Forwards to the sandbox, but loses the answer of the first activity create (it happened),
-    and lets the sandbox's clock move on meanwhile, as a slow network would. Every answer
-    carries a Date header by the sandbox's clock, as Pipedrive's do."""
+class DropsOneCreateAnswer(Dated):
+    """Loses the answer of the first activity create (it happened), and lets the sandbox's
+    clock move on meanwhile, as a slow network would."""
 
     def __init__(self, env: Env, seconds: float) -> None:
-        self.env, self.inner, self.seconds = env, env.transport, seconds
+        super().__init__(env)
+        self.seconds = seconds
         self.dropped = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        response.headers["date"] = format_datetime(self.env.now, usegmt=True)
+        response = await super().handle_async_request(request)
         if (
             not self.dropped
             and request.method == "POST"
