@@ -20,7 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 
 from .auth import OAuthTokens
-from .errors import AuthError, CalsyncError, ServiceUnavailable, UsageError
+from .errors import AuthError, CalsyncError, UsageError
+from .http import unreachable
 
 PIPEDRIVE_AUTHORIZE_URI = "https://oauth.pipedrive.com/oauth/authorize"
 PIPEDRIVE_TOKEN_URI = "https://oauth.pipedrive.com/oauth/token"
@@ -178,9 +179,7 @@ async def _pipedrive_exchange(
                 auth=httpx.BasicAuth(app.client_id, app.client_secret),
             )
         except httpx.TransportError as exc:
-            raise ServiceUnavailable(
-                f"cannot reach Pipedrive's sign-in service: {exc.__class__.__name__}"
-            ) from None
+            raise unreachable("Pipedrive's sign-in service", PIPEDRIVE_TOKEN_URI, exc) from None
     if answer.status_code == 401:
         raise AuthError(
             f"Pipedrive refused the app's credentials: check {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}"
