@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
 import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
@@ -29,9 +31,15 @@ from .errors import (
 )
 from .google_api import GoogleCalendar
 from .http import Http, unreachable
+from .loopback import LoopbackCallback
 from .options import Options
 from .pipedrive_api import Pipedrive
-from .pipedrive_signin import pipedrive_app_from_env, pipedrive_sign_in
+from .pipedrive_signin import (
+    SIGN_IN_TIMEOUT,
+    pipedrive_app_from_env,
+    pipedrive_sign_in,
+    print_address,
+)
 from .services import GOOGLE_API, Services, open_services
 from .store import Account, Store
 from .vault import Vault
@@ -346,12 +354,17 @@ async def connect_google(
     open_browser: bool = True,
     transport: httpx.AsyncBaseTransport | None = None,
     requests_adapter: BaseAdapter | None = None,
+    on_address: Callable[[str], None] = print_address,
+    timeout: float = SIGN_IN_TIMEOUT,
 ) -> Connected:
     """The real services: Google's installed-app OAuth in the browser, then Pipedrive (an API
     token, or the user's Pipedrive OAuth app in the browser).
 
-    `transport` (httpx) and `requests_adapter` (google-auth-oauthlib's token exchange) let
-    tests answer Google's and Pipedrive's hosts from the sandbox."""
+    Each sign-in waits up to `timeout` seconds for the browser on a loopback port of its own;
+    cancelling the task that awaits this (Esc in the app, Ctrl-C) ends it at once and frees
+    the port. `on_address` is told each consent address (a person without a browser opens
+    it elsewhere). `transport` (httpx) and `requests_adapter` (google-auth-oauthlib's token
+    exchange) let tests answer Google's and Pipedrive's hosts from the sandbox."""
     config = load_client_secret(client_secret)
     if not pipedrive_token and not pipedrive_oauth:
         raise UsageError("give --pipedrive-token TOKEN or --pipedrive-oauth")
@@ -362,25 +375,34 @@ async def connect_google(
     flow = InstalledAppFlow.from_client_config(config, scopes=[CALENDAR_SCOPE])
     if requests_adapter is not None:
         flow.oauth2session.mount("https://", requests_adapter)
-    if open_browser:
-        try:
-            webbrowser.get()
-        except webbrowser.Error:
-            open_browser = False  # a machine without a browser: the address is printed instead
+    browser = None
+    if open_browser:  # a machine without a browser: the address is shown instead
+        with contextlib.suppress(webbrowser.Error):
+            browser = webbrowser.get()
+    # google-auth-oauthlib's own run_local_server blocks its thread for the whole wait; the
+    # flow's parts (the consent URL with PKCE, the token exchange) are used around a
+    # callback server that a cancel stops.
+    callback = LoopbackCallback("127.0.0.1", 0, "/", service="Google")
     try:
-        # In a thread: the flow blocks (up to 5 minutes) waiting for the browser's redirect.
-        creds = await asyncio.to_thread(
-            flow.run_local_server,
-            host="127.0.0.1",
-            port=0,
-            open_browser=open_browser,
-            authorization_prompt_message="Open this address to let calsync use your Google Calendar:\n{url}",
-            timeout_seconds=300,
+        flow.redirect_uri = f"http://127.0.0.1:{callback.port}/"
+        url, callback.state = flow.authorization_url(
             access_type="offline",  # a refresh token...
             prompt="consent",  # ...every time, not only at the first consent
         )
-    except Exception as exc:  # the flow raises a zoo of oauthlib/requests errors
+        on_address(f"Open this address to let calsync use your Google Calendar:\n{url}")
+        if browser is not None:
+            await asyncio.to_thread(browser.open, url, new=1, autoraise=True)
+    except BaseException:
+        callback.close()
+        raise
+    answer = await callback.code(timeout)
+    # oauthlib insists on https for the answer's address, as run_local_server does.
+    response = f"https://127.0.0.1:{callback.port}/?{urlencode(answer)}"
+    try:
+        await asyncio.to_thread(flow.fetch_token, authorization_response=response)
+    except Exception as exc:  # the token exchange raises a zoo of oauthlib/requests errors
         raise AuthError(f"Google sign-in did not complete: {exc}") from None
+    creds = flow.credentials
     installed = config["installed"]
     tokens = OAuthTokens(
         access_token=creds.token,
@@ -392,7 +414,13 @@ async def connect_google(
     )
     secrets_: dict = {"google": tokens.to_json()}
     if pd_app is not None:
-        pd_tokens = await pipedrive_sign_in(pd_app, open_browser=open_browser, transport=transport)
+        pd_tokens = await pipedrive_sign_in(
+            pd_app,
+            open_browser=browser is not None,
+            transport=transport,
+            on_address=on_address,
+            timeout=timeout,
+        )
         secrets_["pipedrive_oauth"] = pd_tokens.to_json()
         api_domain = pd_tokens.extra["api_domain"]
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -50,4 +50,4 @@ def test_the_zone_is_named_with_the_computers_where_it_differs(monkeypatch):
 
 def test_an_unknown_zone_is_utc():
     assert zone_name(calendar_zone("Mars/Olympus")) == zone_name(calendar_zone(None)) == "UTC"
-    assert TimeView(timezone.utc, NOW).when(NOW) == "Thu 31 Dec 23:30"
+    assert TimeView(UTC, NOW).when(NOW) == "Thu 31 Dec 23:30"

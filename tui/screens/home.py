@@ -36,7 +36,8 @@ class HomeScreen(Screen):
             yield Static("[b]Calendar sync[/b]", id="heading")
             yield Static(
                 "Sync your Pipedrive activities with your Google Calendar: meetings, calls and "
-                "tasks show up in both, and changes flow both ways.",
+                "tasks show up in your calendar. Two-way sync also brings calendar events and "
+                "changes back to Pipedrive; one-way sync sends Pipedrive's only.",
                 id="intro",
             )
             yield Button("+ Add new account", id="add-account-button", variant="success")
