@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState
 from sync import accounts as engine
 from sync.accounts import Connected
 from sync.errors import AuthError, CalsyncError, UsageError
-from sync.pipedrive_signin import pipedrive_app_from_env
+from sync.pipedrive_signin import SIGN_IN_TIMEOUT, pipedrive_app_from_env
 
 from ..dialogs.error import ErrorDialog
 
@@ -48,6 +48,8 @@ class AddAccountScreen(Screen):
     """Choose where to sync from, then connect (a worker) and go on to the sync options."""
 
     CSS_PATH = "add_account.tcss"
+    sign_in_timeout = SIGN_IN_TIMEOUT
+    """Seconds each browser sign-in waits for its answer."""
     AUTO_FOCUS = "#source"  # the choice first: Enter on Connect is one deliberate step later
     BINDINGS = [
         Binding(
@@ -96,7 +98,7 @@ class AddAccountScreen(Screen):
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Connect", id="connect", variant="primary")
-        yield Footer()
+        yield Footer(compact=True)  # every label fits at 80 columns
 
     def on_mount(self) -> None:
         self.query_one("#google-fields").display = False
@@ -206,6 +208,7 @@ class AddAccountScreen(Screen):
             open_browser=can_open_browser(),
             transport=app.transport,
             on_address=self.show_address,
+            timeout=self.sign_in_timeout,
         )
 
     @on(Worker.StateChanged)

@@ -45,7 +45,7 @@ class HomeScreen(Screen):
             yield Vertical(id="active")
             yield Label("Previously synced", id="previous-heading", classes="section")
             yield Vertical(id="previous")
-        yield Footer()
+        yield Footer(compact=True)  # every label fits at 80 columns
 
     _listed: list[tuple[str, str]] | None = None
 

@@ -102,7 +102,7 @@ class OptionsScreen(Screen):
         o = account.options
         yield Header()
         with VerticalScroll(id="options"):
-            yield Static(f"[b]Sync options[/b]  {account.email}", id="heading")
+            yield Static(f"[b]Sync options[/b] · {account.email}", id="heading")
             yield LoadingIndicator(id="loading")
             with Vertical(id="form"):
                 # The two lists are mounted once loaded (_fill): nothing to choose before that.
@@ -163,7 +163,7 @@ class OptionsScreen(Screen):
                         id="start-button",
                         variant="success",
                     )
-        yield Footer()
+        yield Footer(compact=True)  # every label fits at 80 columns
 
     def on_mount(self) -> None:
         self.query_one("#form").display = False

@@ -63,8 +63,12 @@ class PreviewScreen(Screen):
         account = self.app.store.account(self.account_id)
         yield Header()
         with Vertical(id="preview"):
+            view = view_for(account, self.app.now())
             yield Static(
-                f"[b]Preview[/b]  what the first sync of {account.email} will do", id="heading"
+                f"[b]Preview[/b] · what the first sync of {account.email} will do "
+                f"· {view.zone_note()}",
+                id="heading",
+                markup=True,
             )
             yield LoadingIndicator(id="loading")
             yield DataTable(id="plan", cursor_type="none", zebra_stripes=True)
@@ -73,7 +77,7 @@ class PreviewScreen(Screen):
             with Horizontal(id="buttons"):
                 yield Button("Back", id="back-button")
                 yield Button("Start syncing", id="start-button", variant="success", disabled=True)
-        yield Footer()
+        yield Footer(compact=True)  # every label fits at 80 columns
 
     def on_mount(self) -> None:
         plan = self.query_one("#plan", DataTable)

@@ -77,7 +77,8 @@ class SyncLogScreen(Screen):
             yield Select(FILTERS, value="all", allow_blank=False, id="filter", compact=True)
             yield Static("", id="follow-state")
         yield RichLog(id="log", max_lines=MAX_EVENTS, wrap=True, markup=False, auto_scroll=True)
-        yield Footer()
+        # Every label fits at 80 columns: ctrl+p (the palette) is in the help, not here.
+        yield Footer(compact=True, show_command_palette=False)
 
     _written_width = 0
 
