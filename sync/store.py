@@ -235,10 +235,14 @@ class AccountExtra:
     """Where Google's APIs are: empty for Google's own servers, a sandbox's URL otherwise."""
     calendar_tz: str = "UTC"
     """The synced calendar's time zone (IANA name)."""
+    calendar_name: str = ""
+    """The synced calendar's name as Google shows it ("Team"); empty: not known yet."""
     pipedrive_user_id: int | None = None
     pipedrive_name: str = ""
     activity_types: tuple[str, ...] = ()
     """The Pipedrive company's active activity type keys, as last read."""
+    activity_type_names: dict[str, str] = field(default_factory=dict)
+    """Each of those keys and the name Pipedrive shows for it ("lunch" -> "Lunch")."""
     pipedrive_budget: Budget | None = None
     """Pipedrive's daily request budget as the last run left it (the watch's pacing)."""
     clock_skew_said: float | None = None
@@ -253,9 +257,11 @@ class AccountExtra:
             "kind": self.kind,
             "google_base": self.google_base,
             "calendar_tz": self.calendar_tz,
+            "calendar_name": self.calendar_name,
             "pipedrive_user_id": self.pipedrive_user_id,
             "pipedrive_name": self.pipedrive_name,
             "activity_types": list(self.activity_types),
+            "activity_type_names": dict(self.activity_type_names),
             "pipedrive_budget": self.pipedrive_budget.to_json() if self.pipedrive_budget else None,
             "clock_skew_said": self.clock_skew_said,
         }
@@ -267,9 +273,13 @@ class AccountExtra:
             kind="sandbox" if data.get("kind") == "sandbox" else "real",
             google_base=str(data.get("google_base") or ""),
             calendar_tz=str(data.get("calendar_tz") or "UTC"),
+            calendar_name=str(data.get("calendar_name") or ""),
             pipedrive_user_id=int(user_id) if user_id is not None else None,
             pipedrive_name=str(data.get("pipedrive_name") or ""),
             activity_types=tuple(str(t) for t in data.get("activity_types") or ()),
+            activity_type_names={
+                str(k): str(v) for k, v in (data.get("activity_type_names") or {}).items()
+            },
             pipedrive_budget=Budget.from_json(data.get("pipedrive_budget")),
             clock_skew_said=_float_or_none(data.get("clock_skew_said")),
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,14 +11,17 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from sync.models import SyncEvent
+from sync.when import TimeView
 
-from ..format import conflict_winner, when_text
+from ..format import conflict_winner
 
 SIDE_NAME = {"google": "Google Calendar", "pipedrive": "Pipedrive"}
 
 
-def version_text(title: str, when, tz: ZoneInfo, location: str = "", description: str = "") -> str:
-    lines = [title or "(no title)", when_text(when, tz) or "(no time)"]
+def version_text(
+    title: str, when, view: TimeView, location: str = "", description: str = ""
+) -> str:
+    lines = [title or "(no title)", view.when(when) or "(no time)"]
     if location:
         lines.append(f"at {location}")
     if description:
@@ -37,10 +38,10 @@ class ConflictsView(ModalScreen[None]):
         Binding("escape", "dismiss", "Close", id="close-conflicts", tooltip="Back to the log")
     ]
 
-    def __init__(self, conflicts: list[SyncEvent], tz: ZoneInfo) -> None:
+    def __init__(self, conflicts: list[SyncEvent], view: TimeView) -> None:
         super().__init__(classes="dialog")
         self.conflicts = conflicts
-        self.tz = tz
+        self.view = view
 
     def compose(self) -> ComposeResult:
         with Vertical(id="box", classes="wide"):
@@ -54,9 +55,7 @@ class ConflictsView(ModalScreen[None]):
             else:
                 yield OptionList(
                     *(
-                        Option(
-                            f"{e.title or '(no title)'} · {when_text(e.when, self.tz)}", id=str(i)
-                        )
+                        Option(f"{e.title or '(no title)'} · {self.view.when(e.when)}", id=str(i))
                         for i, e in enumerate(self.conflicts)
                     ),
                     id="conflict-list",
@@ -90,7 +89,7 @@ class ConflictsView(ModalScreen[None]):
         self.query_one("#kept-label", Label).update(
             f"Kept: {SIDE_NAME.get(winner, winner)} (changed last)"
         )
-        self.query_one("#kept", Static).update(version_text(event.title, event.when, self.tz))
+        self.query_one("#kept", Static).update(version_text(event.title, event.when, self.view))
         self.query_one("#lost-label", Label).update(
             f"Replaced: {SIDE_NAME.get(lost_side, lost_side)}"
         )
@@ -98,7 +97,7 @@ class ConflictsView(ModalScreen[None]):
             version_text(
                 loser.get("title", ""),
                 _parse_when(loser.get("start")),
-                self.tz,
+                self.view,
                 loser.get("location") or "",
                 loser.get("description") or "",
             )
