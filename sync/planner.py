@@ -31,7 +31,7 @@ from .actions import (
     UpdatePipedrive,
     guard,
 )
-from .mapping import BUSY_SUBJECT, too_big_for_pipedrive
+from .mapping import BUSY_SUBJECT, item_from_pipedrive, pipedrive_body, too_big_for_pipedrive
 from .models import CalendarItem, Link, Side
 from .options import Options, PrivateMode
 from .snapshot import Snapshot
@@ -202,7 +202,8 @@ def _before_the_table(rules: _Rules, pair: _Pair) -> bool:
     # changed (both sync types; pairs that started in Pipedrive never get here: `_pd_mode`).
     g_private = g.private if g is not None and not pair.g_gone else link.google_private
     if not pair.g_gone and not pair.p_gone and g_private and _pd_mode(rules, link) == "skip":
-        if not (pair.g_quiet and pair.p_quiet) or rules.rewrite_private:
+        # (A new mode alone acts in two-way only: one-way writes Pipedrive for no option.)
+        if not (pair.g_quiet and pair.p_quiet) or (rules.rewrite_private and rules.two_way):
             rules.out.append(DeletePipedrive(link, SKIPPED_PRIVATE))
         return True
     return False
@@ -276,18 +277,28 @@ def _two_way(rules: _Rules, pair: _Pair) -> None:
 def _rewrite_unchanged(rules: _Rules, pair: _Pair) -> None:
     """A pair unchanged on both sides, written again when the options shaping its copies
     changed: a new private mode re-applies to every private event that started on Google
-    (privacy wins: `busy` turns its activity into the placeholder, `skip` deletes it); new
-    linked contacts rewrite the Google copy. In one-way a new private mode only takes
-    details out (`busy` / `skip`)."""
+    whose activity it would change (privacy wins: `busy` turns its activity into the
+    placeholder, `skip` deletes it); new linked contacts rewrite the Google copy. One-way
+    writes nothing to Pipedrive for an option change: the new private mode waits until
+    two-way resumes (the sync type's change makes that run rewrite)."""
     link, g, p = pair.link, pair.g, pair.p
     if g is None or p is None:
         return
     private_pair = g.private and link.origin == "google"
-    if rules.rewrite_private and private_pair and (rules.two_way or _privacy_wins(rules, link, g)):
-        rules.out.extend(_update_pipedrive(rules, link, g))
-        return
+    if rules.rewrite_private and private_pair and rules.two_way:
+        mode = _pd_mode(rules, link)
+        if mode == "skip" or _under_mode(rules, g, p, mode).fingerprint() != p.fingerprint():
+            rules.out.extend(_update_pipedrive(rules, link, g))
+            return
     if rules.rewrite_google:
         rules.out.extend(_update_google(rules, link, p, g))
+
+
+def _under_mode(rules: _Rules, g: CalendarItem, p: CalendarItem, mode: PrivateMode) -> CalendarItem:
+    """Activity `p` as event `g` would leave it under private mode `mode` (for a rewrite that
+    changes nothing, nothing is written)."""
+    body = pipedrive_body(g, rules.options, marker="", private_mode=mode, create=False)
+    return item_from_pipedrive({**body, "id": p.id})
 
 
 def _both_changed(rules: _Rules, link: Link, g: CalendarItem, p: CalendarItem) -> None:

@@ -434,21 +434,28 @@ def test_a_private_event_wins_a_conflict_under_busy_and_skip():
 
 
 @pytest.mark.parametrize(
-    ("mode", "expected"),
+    ("was", "mode", "expected"),
     [
-        ("busy", "UpdatePipedrive"),
-        ("private", "UpdatePipedrive"),
-        ("public", "UpdatePipedrive"),
-        ("skip", "DeletePipedrive"),
+        ("details", "busy", "UpdatePipedrive"),
+        ("details", "public", "UpdatePipedrive"),
+        ("details", "skip", "DeletePipedrive"),
+        ("details", "private", None),  # already what the mode makes of it
+        ("placeholder", "private", "UpdatePipedrive"),
+        ("placeholder", "public", "UpdatePipedrive"),
+        ("placeholder", "busy", None),
     ],  # fmt: skip
 )
-def test_rewrite_private_brings_private_pairs_under_the_current_mode(mode, expected):
-    link, gi, pi = linked(private=True)
+def test_rewrite_private_brings_private_pairs_under_the_current_mode(was, mode, expected):
+    """A new private mode rewrites each activity of a private event that it would change (and
+    only those: switching back and forth writes nothing that is already so)."""
+    gi = g(private=True)
+    pi = p(private=True) if was == "details" else p(title="Busy")
+    link = Link.from_items(gi, pi, origin="google", synced_at=NOW - timedelta(days=1))
     args = dict(links=[link], google={gi.id: gi}, pipedrive={pi.id: pi}, now=NOW, full=True)
     options = TWO.replace(private=mode)
     assert len(plan(**args, options=options)) == 0
     pl = plan(**args, options=options, rewrite_private=True)
-    assert kinds(pl) == [expected]
+    assert kinds(pl) == ([expected] if expected else [])
     if expected == "UpdatePipedrive":
         assert pl.actions == (UpdatePipedrive(link, gi, mode),)
 
@@ -776,11 +783,11 @@ def test_one_way_event_turned_private_privacy_wins_under_busy_and_skip(mode, exp
     # Pairs born in Pipedrive: nothing comes back in one-way.
     link, gi, pi = linked(origin="pipedrive")
     assert kinds(run([link], [edit(gi, private=True)], [], ONE.replace(private=mode))) == ["Skip"]
-    # A new private mode in one-way: only busy / skip rewrite the pair.
+    # A new private mode in one-way writes nothing to Pipedrive: it waits for two-way.
     link, gi, pi = linked(private=True)
     pl = plan(links=[link], google={gi.id: gi}, pipedrive={pi.id: pi}, now=NOW, full=True,
               options=ONE.replace(private=mode), rewrite_private=True)  # fmt: skip
-    assert kinds(pl) == ([] if expected == "Skip" else [expected])
+    assert kinds(pl) == []
 
 
 @pytest.mark.parametrize("options", [TWO, ONE], ids=["two-way", "one-way"])
