@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import accounts as acc
+from .cli_progress import LiveProgress, progress_line
 from .errors import EXIT_FAILED, EXIT_GUARDED, EXIT_OK, CalsyncError, UsageError
 from .models import RunSummary, SyncEvent
 from .runner import run_once
@@ -102,6 +103,7 @@ def event_line(event: SyncEvent, view: TimeView | None = None) -> str:
     if when:
         text += f"  ({when})"
     if event.reason and event.kind in (
+        "notice",
         "skip",
         "conflict",
         "error",
@@ -229,8 +231,18 @@ def _targets(store: Store, account_id: str | None) -> list[Account]:
     return active
 
 
-def _printer(console: Console, account: Account, *, as_json: bool, dry_run: bool):
-    """What a run's events become on the terminal, and the run's summary once it is done."""
+def _printer(
+    console: Console,
+    account: Account,
+    *,
+    as_json: bool,
+    dry_run: bool,
+    live: LiveProgress | None = None,
+    progress_lines: bool = False,
+):
+    """What a run's events become on the terminal, and the run's summary once it is done.
+    `live`: a progress bar below the lines (a terminal); `progress_lines`: progress as plain
+    lines instead (output that is not a terminal)."""
     result: dict[str, Any] = {}
     view = console.view(account)
 
@@ -242,8 +254,17 @@ def _printer(console: Console, account: Account, *, as_json: bool, dry_run: bool
             if dry_run:
                 result["dry_run"] = True
                 result["plan"] = event.detail.get("plan", {})
-        elif not (as_json or event.kind == "progress"):
+            return
+        if as_json:
+            return
+        if live is not None:
+            if event.kind != "progress":
+                live.line(event_line(event, view))
+            live.event(event)
+        elif event.kind != "progress":
             console.print(event_line(event, view))
+        elif progress_lines:
+            console.print(progress_line(event))
 
     return show, result
 
@@ -259,13 +280,35 @@ async def _sync_one(
     force_delete: bool,
     transport=None,
 ) -> dict[str, Any]:
-    """One run, its events printed as lines (unless JSON); the summary back."""
-    show, result = _printer(console, account, as_json=as_json, dry_run=dry_run)
-    async for event in run_once(
-        store, vault, account.id, dry_run=dry_run, force_delete=force_delete, transport=transport
-    ):
-        show(event)
+    """One run, its events printed as lines (unless JSON), with its progress (a bar on a
+    terminal, plain lines elsewhere); the summary back."""
+    tty = not as_json and _is_terminal(console.out)
+    live = LiveProgress(console.out) if tty else None
+    show, result = _printer(
+        console, account, as_json=as_json, dry_run=dry_run, live=live, progress_lines=not tty
+    )
+    try:
+        async for event in run_once(
+            store,
+            vault,
+            account.id,
+            dry_run=dry_run,
+            force_delete=force_delete,
+            transport=transport,
+            clock=console.clock,
+        ):
+            show(event)
+    finally:
+        if live is not None:
+            live.close()
     return {"account": account.id, **result, "exit_code": result.get("exit_code", EXIT_FAILED)}
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _summary_line(s: dict[str, Any]) -> str:
@@ -361,7 +404,7 @@ def sync_watch(
     targets = [a.id for a in _targets(store, account_id)]
 
     def run(account: str, now: datetime):
-        return run_once(store, vault, account, now=now)
+        return run_once(store, vault, account, now=now, clock=clock)
 
     def budget(account: str):
         return store.account(account).extra.pipedrive_budget

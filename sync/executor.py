@@ -71,6 +71,8 @@ class Executor:
             await self.linked.prefetch([a.item.id for a in writes if _reads_linked(a)])  # type: ignore[union-attr]
         progress = Progress(Counter(a.side for a in writes), self._limit_rate)
         total, done, reported = len(writes), 0, 0
+        if total > CHUNK:  # a long run: its size at once, before the first chunk lands
+            yield self._progress(0, total, None)
         for stage in range(STAGES):
             failed = self.outcome.failed
             batch = [a for a in writes if a.stage == stage and pair_key(a) not in failed]
@@ -102,7 +104,7 @@ class Executor:
                     self.outcome.summary.conflicts += 1
                 elif isinstance(action, Skip):
                     self.outcome.summary.skip(action.item.id, action.item.title, action.reason)
-                event = event_for(action, self.ctx.now)
+                event = event_for(action, self.ctx.clock())
                 assert event is not None
                 events.append(event)
         self.outcome.events.extend(events)
@@ -112,7 +114,7 @@ class Executor:
         return SyncEvent(
             "progress",
             reason=f"{done} of {total} writes",
-            at=self.ctx.now,
+            at=self.ctx.clock(),
             detail={
                 "done": done,
                 "total": total,

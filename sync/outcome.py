@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,9 @@ class RunContext:
     """Keeps the deterministic Google ids of two accounts (or calendars) apart."""
     api_domain: str
     now: datetime
+    """The run's time (the sync window, the links' synced_at)."""
+    clock: Callable[[], datetime]
+    """What the run's events are stamped with, as they happen."""
     contacts: dict[str, dict]
     """Activity id -> its person_id / org_id / deal_id, as listed (linked contacts)."""
 

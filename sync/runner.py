@@ -14,7 +14,7 @@ data flow of a run.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -46,12 +46,18 @@ async def run_once(
     full: bool | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     now: datetime | None = None,
+    clock: Callable[[], datetime] | None = None,
     retry_wait: float = 0.2,
 ) -> AsyncIterator[SyncEvent]:
     """One sync run of an account, as events. Raises CalsyncError when the run cannot go on
-    (after recording it); a guarded or dry run ends normally with its `done` event."""
+    (after recording it); a guarded or dry run ends normally with its `done` event.
+
+    `now`: the run's time (default: this machine's); `clock`: what its events are stamped
+    with as they happen (default: this machine's clock, or `now` itself when `now` is given)."""
+    if clock is None:
+        clock = (lambda: now) if now is not None else (lambda: datetime.now(UTC))  # type: ignore[assignment,return-value]
     with store.lock(account_id):
-        run = _Run(store, vault, account_id, now or datetime.now(UTC), dry_run=dry_run)
+        run = _Run(store, vault, account_id, now or clock(), clock, dry_run=dry_run)
         async for event in run.events(force_delete, full, transport, retry_wait):
             yield event
 
@@ -60,10 +66,17 @@ class _Run:
     """The state of one run between its phases: what it has said so far, and its summary."""
 
     def __init__(
-        self, store: Store, vault: Vault, account_id: str, now: datetime, *, dry_run: bool
+        self,
+        store: Store,
+        vault: Vault,
+        account_id: str,
+        now: datetime,
+        clock: Callable[[], datetime],
+        *,
+        dry_run: bool,
     ):
         self.store, self.vault, self.account_id = store, vault, account_id
-        self.now, self.dry_run = now, dry_run
+        self.now, self.clock, self.dry_run = now, clock, dry_run
         self.started = time.perf_counter()
         self.log: list[SyncEvent] = []
         self.summary = RunSummary()
@@ -71,7 +84,7 @@ class _Run:
         """What this run learnt of the services, for the account (AccountExtra fields)."""
 
     def emit(self, kind: str, reason: str = "", **detail: object) -> SyncEvent:
-        event = SyncEvent(kind, None, "", None, reason, None, self.now, detail)  # type: ignore[arg-type]
+        event = SyncEvent(kind, None, "", None, reason, None, self.clock(), detail)  # type: ignore[arg-type]
         self.log.append(event)
         return event
 
@@ -119,7 +132,7 @@ class _Run:
         except CalsyncError as exc:
             self.summary.status = "error"
             self.summary.error(None, "", str(exc))
-            self.log.append(SyncEvent("error", None, "", None, str(exc), None, self.now, {}))
+            self.log.append(SyncEvent("error", None, "", None, str(exc), None, self.clock(), {}))
             if not self.dry_run:
                 self._commit(
                     data, services, error=str(exc), needs_reconnect=isinstance(exc, AuthError)
@@ -199,7 +212,8 @@ class _Run:
 
     def _preview(self, the_plan: Plan) -> list[SyncEvent]:
         """The plan as events marked `dry_run`, for `--dry-run` and the app's preview."""
-        events = [e for a in the_plan if (e := event_for(a, self.now, dry_run=True)) is not None]
+        at = self.clock()
+        events = [e for a in the_plan if (e := event_for(a, at, dry_run=True)) is not None]
         for skip in the_plan.of(Skip):
             self.summary.skip(skip.item.id, skip.item.title, skip.reason)  # type: ignore[union-attr]
         self.log.extend(events)
@@ -217,6 +231,7 @@ class _Run:
             id_seed=f"{self.account_id}:{options.calendar}",
             api_domain=account.pipedrive_domain,
             now=self.now,
+            clock=self.clock,
             contacts=snapshot.contacts,
         )
         executor = Executor(ctx, Ledger(data, self.now), data.flush)

@@ -57,11 +57,11 @@ class GoogleWriter:
 
     def _failed(self, action: GoogleAction, exc: Exception) -> SyncEvent:
         item = getattr(action, "item", None)
-        return self.outcome.error(action, item, "google", exc, self.ctx.now)
+        return self.outcome.error(action, item, "google", exc, self.ctx.clock())
 
     def _done(self, action: GoogleAction, reason: str | None = None) -> list[SyncEvent]:
         self.outcome.count("google", verb(action))
-        event = event_for(action, self.ctx.now, reason=reason)
+        event = event_for(action, self.ctx.clock(), reason=reason)
         assert event is not None
         return [event]
 
@@ -190,7 +190,9 @@ class GoogleWriter:
             self.ledger.pair(item_from_google(written, ctx.calendar_tz), item, "pipedrive")
             self.outcome.count("google", "create")
             create = CreateOnGoogle(item)
-            event = event_for(create, ctx.now, reason=RECOVERED if existing is not None else None)
+            event = event_for(
+                create, ctx.clock(), reason=RECOVERED if existing is not None else None
+            )
             assert event is not None
             return [event]
         raise ValueError(f"no free event id for activity {item.id} after {MAX_ID_ATTEMPTS} tries")

@@ -48,13 +48,13 @@ class PipedriveWriter:
                 self.ledger.side(action.link, "pipedrive", None)
             return [
                 self.outcome.error(
-                    action, getattr(action, "item", None), "pipedrive", exc, self.ctx.now
+                    action, getattr(action, "item", None), "pipedrive", exc, self.ctx.clock()
                 )
             ]
 
     def _done(self, action: PipedriveAction) -> list[SyncEvent]:
         self.outcome.count("pipedrive", verb(action))
-        event = event_for(action, self.ctx.now)
+        event = event_for(action, self.ctx.clock())
         assert event is not None
         return [event]
 
@@ -116,7 +116,7 @@ class PipedriveWriter:
         self.ledger.pair(item, item_from_pipedrive(created), origin)
         self.outcome.count("pipedrive", "create")
         event = event_for(
-            CreateOnPipedrive(item, mode, getattr(action, "replaces", None)), self.ctx.now
+            CreateOnPipedrive(item, mode, getattr(action, "replaces", None)), self.ctx.clock()
         )
         assert event is not None
         return [event]

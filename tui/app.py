@@ -280,6 +280,7 @@ class CalsyncApp(App):
                 force_delete=force,
                 transport=self.transport_for(account),
                 now=now,
+                clock=self.now,
             ):
                 yield event
 

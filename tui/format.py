@@ -162,19 +162,6 @@ def counts_text(summary: dict | None) -> str:
     return " · ".join(parts + extra)
 
 
-def time_left(seconds: float | None) -> str:
-    """ "about 3 min left", "about 40 s left"; "" when unknown."""
-    if seconds is None:
-        return ""
-    if seconds < 10:
-        return "a few seconds left"
-    if seconds < 90:
-        return f"about {round(seconds / 10) * 10:.0f} s left"
-    if seconds < 90 * 60:
-        return f"about {round(seconds / 60):.0f} min left"
-    return f"about {seconds / 3600:.1f} h left"
-
-
 def conflict_winner(event: SyncEvent) -> str:
     """The side whose version a conflict kept ("google" / "pipedrive"); runs logged before the
     winner became a record kept only its side."""

@@ -11,9 +11,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, RichLog, Select, Static
 
 from sync.models import SyncEvent
+from sync.wording import time_left
 
 from ..dialogs.conflicts import ConflictsView
-from ..format import STATUS_STYLE, calendar_label, event_line, status_of, time_left, view_for
+from ..format import STATUS_STYLE, calendar_label, event_line, status_of, view_for
 from ..session import MAX_EVENTS, WRITE_KINDS, LogLine
 
 FILTERS = [

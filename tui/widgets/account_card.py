@@ -9,8 +9,9 @@ from textual.message import Message
 from textual.widgets import Button, Static
 
 from sync.store import Account
+from sync.wording import time_left
 
-from ..format import STATUS_STYLE, calendar_label, counts_text, time_left, view_for
+from ..format import STATUS_STYLE, calendar_label, counts_text, view_for
 from ..session import SyncSession
 
 
