@@ -77,6 +77,12 @@ def needs_full(cursors: Cursors, options: Options, now: datetime) -> bool:
     )
 
 
+def options_unsynced(cursors: Cursors, options: Options) -> bool:
+    """Has no complete run used these options (and this calendar) yet? Then the next run is
+    in effect a first one: a new calendar, sync type or mode reshapes what is synced."""
+    return cursors.options_used != options.to_json() or cursors.google_calendar != options.calendar
+
+
 def clock_skew(snapshot: Snapshot) -> timedelta | None:
     """How far this machine's clock is ahead of the services' (negative: behind), by their
     Date headers; None when neither said."""

@@ -465,6 +465,16 @@ class AccountData:
                     self._unindex(old)
             self._changed("links")
 
+    def forget_pairs(self) -> None:
+        """Forget every link and cursor (a demo account meeting a new demo world); the run
+        history stays."""
+        with self.guard:
+            for link in list(self._links.values()):
+                self._unindex(link)
+            self._cursors = Cursors()
+            self._changed("cursors")
+            self._changed("links")
+
     # -- cursors
 
     def cursors(self) -> Cursors:

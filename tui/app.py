@@ -20,9 +20,11 @@ from sync.errors import CalsyncError
 from sync.models import SyncEvent
 from sync.polling import DEFAULT_INTERVAL
 from sync.runner import run_once
+from sync.snapshot import options_unsynced
 from sync.store import Account, Store
 from sync.vault import Vault
 from sync.watch import RunEvent, Unreachable, watch
+from sync.wording import plural
 
 from .commands import CalsyncCommands
 from .demo import DemoSandbox, loopback_port
@@ -34,6 +36,8 @@ from .messages import SessionChanged, SyncEvents
 from .session import Batcher, SyncSession
 
 WATCH_INTERVAL = DEFAULT_INTERVAL
+PREVIEW_ABOVE = 20
+"""Writes on a side above which a run nobody previewed is shown first (the preview asks)."""
 QUIT_WAIT = 5.0
 
 
@@ -85,6 +89,8 @@ class CalsyncApp(App):
         self.clock = clock or _utc_now
         self.watch_interval = watch_interval
         self.sessions: dict[str, SyncSession] = {}
+        self._unpreviewed: set[str] = set()
+        """Accounts reconnected in this window and not looked at since."""
         self._watchers: dict[str, Worker] = {}
         self.store: Store
         self.vault: Vault
@@ -104,10 +110,11 @@ class CalsyncApp(App):
             return
         self.vault = Vault(self.store.home)
         self.push_screen(HomeScreen())
-        # Accounts of the real services go on syncing when the app opens again; a demo
-        # account of an earlier session starts when its log is opened (its sandbox first).
+        # Every active account goes on syncing when the app opens again (a demo account of
+        # an earlier session first gets its sandbox back: its sync worker starts it).
+        # One whose options were never synced waits for a look at what it would do.
         for account in self.store.accounts("active"):
-            if account.extra.kind != "sandbox" and not account.needs_reconnect:
+            if not account.needs_reconnect and not self.needs_look(account.id):
                 self.ensure_watch(account.id)
 
     async def action_quit(self) -> None:
@@ -159,13 +166,19 @@ class CalsyncApp(App):
         return self.demo
 
     def revive_demo(self, account: Account) -> None:
-        """An earlier session's demo account: serve a sandbox on its port again (blocking)."""
+        """An earlier session's demo account: serve a sandbox on its port again (blocking).
+
+        A sandbox started afresh holds a new demo world, where the old pairs' copies do not
+        exist: the account forgets its links and cursors (nothing real is at stake), so its
+        first run copies the new world instead of holding on the guard for a mass delete."""
         port = loopback_port(account.extra.google_base)
         if account.extra.kind != "sandbox" or port is None or self.demo is not None:
             return
-        # The port may be taken: most likely by a `calsync sandbox` that serves it already.
+        # The port may be taken: most likely by a `calsync sandbox` that serves it already,
+        # whose world the links still describe.
         with contextlib.suppress(OSError):
             self.start_demo(port)
+            self.store.data(account.id).forget_pairs()
 
     def now(self) -> datetime:
         return self.clock()
@@ -222,6 +235,78 @@ class CalsyncApp(App):
         self._watchers[account_id] = self.watch_account(session)
         self.post_message(SessionChanged(account_id))
         return session
+
+    # -- a look before a big run the user has not previewed ------------------------------
+
+    def needs_look(self, account_id: str) -> bool:
+        """Is the next run in effect a first one that nobody previewed: after a reconnect, or
+        with options (a calendar, a sync type...) its last complete run did not have?"""
+        if account_id in self._unpreviewed:
+            return True
+        account = self.store.account(account_id)
+        return options_unsynced(self.store.data(account_id).cursors(), account.options)
+
+    def start_syncing(self, account_id: str, *, look: bool | None = None) -> None:
+        """Sync the account from now on. A run that nobody previewed (`needs_look`) is looked
+        at first: a dry run, and when it would write more than PREVIEW_ABOVE items on a
+        side, the preview asks before anything is written."""
+        if look is None:
+            look = self.needs_look(account_id)
+        if not look:
+            self.sync_now(account_id)
+            return
+        session = self.session(account_id)
+        if session.state in ("syncing", "idle"):
+            self.stop_watch(account_id)
+        session.state = "checking"
+        self.post_message(SessionChanged(account_id))
+        self._look_first(account_id)
+
+    @work(thread=True, group="look", exit_on_error=False, description="Looking before a sync")
+    def _look_first(self, account_id: str) -> None:
+        account = self.store.account(account_id)
+
+        async def dry_run() -> list[SyncEvent]:
+            return [
+                e
+                async for e in run_once(
+                    self.store,
+                    self.vault,
+                    account_id,
+                    dry_run=True,
+                    transport=self.transport_for(account),
+                    now=self.now(),
+                    clock=self.now,
+                )
+            ]
+
+        try:
+            events = asyncio.run(dry_run())
+        except CalsyncError:
+            events = []  # the run itself will say what is wrong
+        self.call_from_thread(self._looked, account_id, events)
+
+    def _looked(self, account_id: str, events: list[SyncEvent]) -> None:
+        from .screens.preview import PreviewScreen
+
+        plan = (events[-1].detail.get("plan") or {}) if events else {}
+        writes = {side: sum((plan.get(side) or {}).values()) for side in ("google", "pipedrive")}
+        held = any(e.kind == "guard" for e in events)
+        if not held and max(writes.values()) <= PREVIEW_ABOVE:
+            self._unpreviewed.discard(account_id)
+            self.ensure_watch(account_id)
+            return
+        self.session(account_id).state = "stopped"
+        self.post_message(SessionChanged(account_id))
+        total = writes["google"] + writes["pipedrive"]
+        why = f"this sync would write {plural(total, 'item')}: look before it starts"
+        self.go_home()
+        self.push_screen(PreviewScreen(account_id, events=events, why=why))
+
+    def previewed(self, account_id: str) -> None:
+        """The user looked and said Start syncing."""
+        self._unpreviewed.discard(account_id)
+        self.ensure_watch(account_id)
 
     def sync_now(self, account_id: str) -> None:
         """Run now: wake the watch, or start one (which runs at once)."""
@@ -430,4 +515,5 @@ class CalsyncApp(App):
             self.push_screen(ErrorDialog.for_error(f"Could not reconnect {account.email}", exc))
             return
         self.log_note(account.id, "Reconnected: syncing again with its last options")
+        self._unpreviewed.add(account.id)
         self.open_options(account.id, then="log")

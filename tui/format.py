@@ -38,6 +38,7 @@ STATUS_STYLE = {
     "error": "bold red",
     "guarded": "bold red",
     "paused": "dim",
+    "checking": "italic",
 }
 
 # The options as the Sync options screen names them, for the engine's flag names.

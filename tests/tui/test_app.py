@@ -38,6 +38,7 @@ class TestQuit:
             )
             assert app.demo is not None and app.demo.url.startswith("http://127.0.0.1:")
             server_thread = app.demo.running.thread
+            app.previewed("1")  # the user looked and started syncing
             app.open_log("1")
             await settle(
                 pilot, lambda: isinstance(app.screen, SyncLogScreen) and app.sessions["1"].runs == 1

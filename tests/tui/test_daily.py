@@ -109,6 +109,7 @@ class TestOptionsWords:
         connect(private="skip")
         app = make_app()
         async with app.run_test(size=(200, 40)) as pilot:
+            app.previewed("1")  # the user looked and started syncing
             app.open_log("1")
             await settle(pilot, lambda: app.sessions["1"].runs >= 1)
             lines = log_text(app.screen)
@@ -270,6 +271,7 @@ class TestTimesAndNames:
         connect()
         app = make_app()
         async with app.run_test(size=(160, 40)) as pilot:
+            app.previewed("1")  # the user looked and started syncing
             app.open_log("1")
             await settle(pilot, lambda: app.sessions["1"].runs >= 1)
             event = next(e for e in app.sessions["1"].events if e.title == "Kick-off next year")
@@ -292,6 +294,7 @@ class TestTimesAndNames:
         connect(calendar=TEAM_ID)
         app = make_app()
         async with app.run_test(size=(80, 24)) as pilot:
+            app.previewed("1")  # the user looked and started syncing
             app.open_log("1")
             await settle(pilot, lambda: app.sessions["1"].runs >= 1)
             head = app.screen.query_one("#log-head", Static)
@@ -320,6 +323,7 @@ class TestLogLines:
         connect()
         app = make_app()
         async with app.run_test(size=(200, 40)) as pilot:
+            app.previewed("1")  # the user looked and started syncing
             app.open_log("1")
             await settle(pilot, lambda: app.sessions["1"].runs >= 1)
             log = app.screen.query_one("#log", RichLog)
@@ -371,6 +375,7 @@ class TestSmallThings:
         connect()
         app = make_app()
         async with app.run_test(size=(120, 34)) as pilot:
+            app.previewed("1")  # the user looked and started syncing
             app.open_log("1")
             await settle(pilot, lambda: app.sessions["1"].runs >= 1)
             log = app.screen
@@ -455,6 +460,7 @@ class TestSmallThings:
         sandbox_app.state.sandbox.churn.set_rate(0)
         app = make_app()
         async with app.run_test(size=(160, 40)) as pilot:
+            app.previewed("1")  # the user looked and started syncing
             app.open_log("1")
             await settle(pilot, lambda: app.sessions["1"].runs >= 1)
             session = app.sessions["1"]

@@ -50,6 +50,7 @@ class TestErrors:
         app = make_app()
         with stamina.set_testing(True, attempts=1):
             async with app.run_test(size=(120, 34)) as pilot:
+                app.previewed("1")  # the user looked and started syncing
                 app.open_log("1")
                 await settle(pilot, lambda: isinstance(app.screen, ErrorDialog))
                 assert app.sessions["1"].state == "error"
@@ -64,6 +65,7 @@ class TestGuard:
         sandbox.churn.set_rate(0)
         app = make_app()
         async with app.run_test(size=(120, 34)) as pilot:
+            app.previewed("1")  # the user looked and started syncing
             app.open_log("1")
             await settle(pilot, lambda: app.sessions["1"].runs == 1)
             before = google_events(sandbox)
@@ -81,6 +83,7 @@ class TestGuard:
         sandbox.churn.set_rate(0)
         app = make_app()
         async with app.run_test(size=(120, 34)) as pilot:
+            app.previewed("1")  # the user looked and started syncing
             app.open_log("1")
             await settle(pilot, lambda: app.sessions["1"].runs == 1)
             before = google_events(sandbox)
@@ -98,6 +101,7 @@ class TestCommandPalette:
         connect()
         app = make_app()
         async with app.run_test(size=(120, 34)) as pilot:
+            app.previewed("1")  # the user looked and started syncing
             app.open_log("1")
             await settle(pilot, lambda: app.sessions["1"].runs == 1)
             await pilot.press("ctrl+p")

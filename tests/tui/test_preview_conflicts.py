@@ -48,6 +48,11 @@ async def test_the_preview_lists_a_conflict(make_app, connect, home, sandbox_app
     first_sync(home, sandbox_app, account_id)
     winner = edit_both_sides(home, sandbox)
     sandbox.clock.advance(timedelta(minutes=1).total_seconds())
+    # A new option since that run: the app does not resume on its own, it looks first.
+    store = Store(home)
+    account = store.account(account_id)
+    store.update_account(account_id, options=account.options.replace(window_future_days=300))
+    store.close()
     app = make_app()
     async with app.run_test(size=(120, 34)) as pilot:
         app.push_screen(PreviewScreen(account_id))

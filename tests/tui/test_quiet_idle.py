@@ -70,7 +70,7 @@ def test_time_left_counts_down_from_the_engines_estimate():
     session.record(ev("progress", done=1_100, total=10_000, seconds_left=180.0))
     now[0] += 30
     assert session.time_left() == pytest.approx(150.0)
-    from tui.format import time_left
+    from sync.wording import time_left
 
     assert time_left(session.time_left()) == "about 2 min left"
     assert time_left(None) == "" and time_left(42) == "about 40 s left"

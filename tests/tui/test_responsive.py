@@ -37,6 +37,7 @@ class TestResponsive:
                 handled[id(message)] = (message.key, session.state if session else "")
 
         async with app.run_test(size=(120, 34), message_hook=hook) as pilot:
+            app.previewed("1")  # the user looked and started syncing
             app.open_log("1")
             await pilot.pause()
             session = app.sessions["1"]

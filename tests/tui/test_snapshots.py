@@ -27,6 +27,7 @@ async def still(pilot) -> None:
 
 async def synced(pilot, settle) -> None:
     """Open the account's log and wait for its first run."""
+    pilot.app.previewed("1")  # the user looked and started syncing
     pilot.app.open_log("1")
     await settle(pilot, lambda: pilot.app.sessions["1"].runs >= 1)
 

@@ -12,7 +12,7 @@ from textual.widgets import Button, Footer, Header, Label, Static
 from sync.errors import CalsyncError
 
 from ..format import status_of
-from ..widgets.account_card import AccountCard
+from ..widgets.account_card import PAUSED, AccountCard
 
 
 class HomeScreen(Screen):
@@ -60,7 +60,11 @@ class HomeScreen(Screen):
         accounts come, go or change sides."""
         if not self.is_mounted:
             return
-        listed = [(a.id, a.state) for a in self.app.store.accounts()]
+        # A card's buttons follow its state and whether it is paused (Resume): those rebuild.
+        listed = [
+            (a.id, a.state, status_of(a, self.app.sessions.get(a.id)) in PAUSED)
+            for a in self.app.store.accounts()
+        ]
         if listed == self._listed:
             for card in self.query(AccountCard):
                 card.show(*self._card_data(card.account.id))
@@ -84,7 +88,7 @@ class HomeScreen(Screen):
         previous = self.query_one("#previous", Vertical)
         focused_id = self.focused.id if self.focused is not None else None
         cards: dict[str, list] = {"active": [], "previously_synced": []}
-        for account_id, state in self._listed:
+        for account_id, state, _ in self._listed:
             cards[state].append(AccountCard(*self._card_data(account_id)))
         if not cards["active"]:
             cards["active"].append(
@@ -113,7 +117,9 @@ class HomeScreen(Screen):
     @on(AccountCard.Action)
     def _account_action(self, event: AccountCard.Action) -> None:
         app = self.app
-        if event.action == "log":
+        if event.action == "resume":
+            app.start_syncing(event.account_id)
+        elif event.action == "log":
             app.open_log(event.account_id)
         elif event.action == "options":
             app.open_options(event.account_id, then="log")

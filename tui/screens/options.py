@@ -355,8 +355,8 @@ class OptionsScreen(Screen):
             app.switch_screen(PreviewScreen(self.account_id))
         else:
             app.notify("Options saved", timeout=2)
-            app.sync_now(self.account_id)
             app.open_log(self.account_id)
+            app.start_syncing(self.account_id)
 
     @on(Button.Pressed, "#back-button")
     def action_back(self) -> None:

@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from datetime import date
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -51,19 +52,25 @@ class PreviewScreen(Screen):
         Binding("ctrl+s", "start", "Start syncing", id="start", tooltip="Run the sync for real"),
     ]
 
-    def __init__(self, account_id: str) -> None:
+    def __init__(
+        self, account_id: str, *, events: list[SyncEvent] | None = None, why: str = ""
+    ) -> None:
+        """`events`: a dry run made already (the app looked before starting a big run);
+        `why`: what the heading says brought the preview up."""
         super().__init__()
         self.account_id = account_id
         self.events: list[SyncEvent] = []
+        self._planned_events = events
+        self.why = why
 
     def compose(self) -> ComposeResult:
         account = self.app.store.account(self.account_id)
         yield Header()
         with Vertical(id="preview"):
             view = view_for(account, self.app.now())
+            what = self.why or f"what the first sync of {escape(account.email)} will do"
             yield Static(
-                f"[b]Preview[/b] · what the first sync of {account.email} will do "
-                f"· {view.zone_note()}",
+                f"[b]Preview[/b] · {what} · {view.zone_note()}",
                 id="heading",
                 markup=True,
             )
@@ -82,7 +89,10 @@ class PreviewScreen(Screen):
         items = self.query_one("#items", DataTable)
         items.add_columns("Action", "Side", "Title", "When", "Why")
         plan.display = items.display = False
-        self.dry_run()
+        if self._planned_events is not None:
+            self.show(self._planned_events)
+        else:
+            self.dry_run()
 
     @work(thread=True, group="preview", exit_on_error=False, description="Planning the first sync")
     def dry_run(self) -> list[SyncEvent]:
@@ -99,6 +109,7 @@ class PreviewScreen(Screen):
                     dry_run=True,
                     transport=app.transport_for(account),
                     now=app.now(),
+                    clock=app.now,
                 )
             ]
 
@@ -166,7 +177,7 @@ class PreviewScreen(Screen):
     def action_start(self) -> None:
         if self.query_one("#start-button", Button).disabled:
             return
-        self.app.ensure_watch(self.account_id)
+        self.app.previewed(self.account_id)
         self.app.open_log(self.account_id)
 
     @on(Button.Pressed, "#back-button")

@@ -99,7 +99,7 @@ class SyncLogScreen(Screen):
         self._show_follow()
         self.query_one("#log", RichLog).focus()
         if session.state == "stopped" and app.store.account(self.account_id).state == "active":
-            app.ensure_watch(self.account_id)
+            app.start_syncing(self.account_id)
 
     # -- fed by the app --------------------------------------------------------------
 

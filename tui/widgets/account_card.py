@@ -14,6 +14,8 @@ from sync.wording import time_left
 from ..format import STATUS_STYLE, calendar_label, counts_text, view_for
 from ..session import SyncSession
 
+PAUSED = ("paused", "error", "guarded")  # states a card offers Resume for
+
 
 class AccountCard(Vertical):
     """One account. Posts `AccountCard.Action` with the account id and what was asked."""
@@ -59,6 +61,13 @@ class AccountCard(Vertical):
         yield Static(self._describe(), classes="account-text")
         with Horizontal(classes="account-buttons"):
             if self.account.state == "active":
+                if self.status in PAUSED:
+                    yield Button(
+                        "Resume",
+                        id=f"resume-{self.account.id}",
+                        classes="resume",
+                        variant="success",
+                    )
                 yield Button(
                     "Sync log", id=f"log-{self.account.id}", classes="log", variant="primary"
                 )
@@ -101,13 +110,40 @@ class AccountCard(Vertical):
         text.append(f" · {counts_text(self.last_summary)}", style="dim")
         if a.last_run is not None or next_run is not None:
             text.append(f" · {view.zone_note()}", style="dim")
-        if self.status in ("error", "needs reconnect") and a.last_error:
-            text.append(f"\n{a.last_error}", style="red")
+        why = self._why_paused()
+        if why:
+            text.append(f"\n{why}", style="red" if self.status != "paused" else "yellow")
         return text
+
+    def _why_paused(self) -> str:
+        """What holds a paused account, and what Resume (or Reconnect) will do."""
+        a, session = self.account, self.session
+        error = (session.error if session is not None else None) or a.last_error
+        if self.status == "needs reconnect":
+            return (
+                error or "The saved sign-in no longer works."
+            ) + " Stop syncing, then Reconnect."
+        if self.status == "error":
+            return (error or "The last sync failed.") + " Resume tries again."
+        if self.status == "guarded":
+            return (
+                "Held by the mass-deletion guard: nothing was deleted. "
+                "Resume looks again and asks before deleting."
+            )
+        if self.status == "paused" and a.state == "active":
+            if self.app.needs_look(a.id):
+                return (
+                    "Its options have not been synced yet. "
+                    "Resume shows what the sync would do first, if it is big."
+                )
+            return "Not syncing in this window. Resume starts it."
+        return ""
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         action = next(
-            c for c in ("log", "options", "stop", "reconnect") if event.button.has_class(c)
+            c
+            for c in ("resume", "log", "options", "stop", "reconnect")
+            if event.button.has_class(c)
         )
         self.post_message(self.Action(self, action))
