@@ -19,30 +19,36 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import fcntl
 import json
 import os
 import shutil
+import stat
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from platformdirs import user_data_dir
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
-from .errors import NotFound, StoreError
+from . import shapes
+from .errors import NotFound, StoreError, UsageError
 from .models import Link, RunSummary, Side, SyncEvent
 from .options import Options
+from .shapes import ShapeError
 
 SCHEMA = 1
 MAX_RUNS = 100
 META = "_meta"
 
 AccountState = Literal["active", "previously_synced"]
+T = TypeVar("T")
 
 
 def default_home() -> Path:
@@ -59,31 +65,76 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 # ---------------------------------------------------------------- files
 
 
+def private_dir(path: Path) -> Path:
+    """Make `path` a folder only its owner can use (0700, whatever the umask).
+
+    Every missing folder on the way is created 0700 (`mkdir(parents=True, mode=...)` would
+    give the parents the umask's mode); an existing `path` that others can read (made by an
+    older calsync) is tightened where we may. StoreError, in words, when it cannot be."""
+    missing: list[Path] = []
+    folder = path
+    try:
+        while True:
+            try:
+                if not stat.S_ISDIR(folder.stat().st_mode):
+                    raise StoreError(f"cannot use the folder {path}: {folder} is a file")
+                break
+            except (FileNotFoundError, NotADirectoryError):
+                missing.append(folder)  # (not a directory: a file further up, found next)
+                if folder.parent == folder:
+                    break
+                folder = folder.parent
+        for made in reversed(missing):
+            with contextlib.suppress(FileExistsError):  # another thread or process was quicker
+                os.mkdir(made, 0o700)
+            os.chmod(made, 0o700)
+    except (OSError, ValueError) as err:
+        raise StoreError(f"cannot use the folder {path}: {_why(err)}") from err
+    if not missing:
+        with contextlib.suppress(OSError):
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o700)
+    return path
+
+
+def _why(err: OSError | ValueError) -> str:
+    """An OS error in words (ValueError: a path the system cannot take, e.g. a NUL byte)."""
+    if isinstance(err, ValueError):
+        return f"not a usable path ({err})"
+    if isinstance(err, PermissionError):
+        return "permission denied"
+    if err.errno == errno.EROFS:
+        return "the file system is read-only"
+    if isinstance(err, NotADirectoryError):
+        return "a part of the path is a file, not a folder"
+    return err.strerror or str(err)
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text`: temp file in the same folder, fsync, os.replace (mode 0600).
+    """Replace `path` with `text`: a temp file of a unique name in the same folder, fsync,
+    os.replace (mode 0600). Threads and processes writing the same file at once each
+    replace it whole.
 
     A crash at any point leaves either the old file or the new one, never a mix.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    private_dir(path.parent)
+    tmp: Path | None = None
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(name)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as err:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise StoreError(f"could not write store file {path}: {err.strerror or err}") from err
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise StoreError(f"could not write store file {path}: {_why(err)}") from err
     with contextlib.suppress(OSError):  # make the rename itself durable
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
@@ -92,17 +143,24 @@ def write_atomic(path: Path, text: str) -> None:
             os.close(dir_fd)
 
 
-def _corrupt(path: Path, why: str) -> StoreError:
+def _corrupt(
+    path: Path, why: str, advice: str = "move the file away to start afresh"
+) -> StoreError:
     """Keep a copy of a corrupt file and describe it in one line (the file itself is left alone)."""
     stamp = _now().strftime("%Y%m%dT%H%M%S")
     backup = path.with_name(f"{path.name}.corrupt-{stamp}")
     with contextlib.suppress(OSError):
         shutil.copy2(path, backup)
         os.chmod(backup, 0o600)
-    return StoreError(
-        f"store file {path} is corrupt ({why}); a copy is kept at {backup}; "
-        "move the file away to start afresh"
-    )
+    return StoreError(f"store file {path} is corrupt ({why}); a copy is kept at {backup}; {advice}")
+
+
+def _read_all(path: Path, docs: Iterable[Any], read: Callable[[Any], T], what: str) -> list[T]:
+    """`read` each document of a file's table; a wrong shape is the file's corruption."""
+    try:
+        return shapes.each(list(docs), read, what)
+    except ShapeError as err:
+        raise _corrupt(path, str(err)) from None
 
 
 class AtomicJSONStorage(Storage):
@@ -124,6 +182,10 @@ class AtomicJSONStorage(Storage):
             raise _corrupt(self.path, f"not valid JSON: {err}") from err
         if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
             raise _corrupt(self.path, "not a table of documents")
+        for name, table in data.items():
+            for doc_id, doc in table.items():
+                if not isinstance(doc, dict):
+                    raise _corrupt(self.path, f"{name} document {doc_id} is not an object")
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
@@ -253,19 +315,35 @@ class Account:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Account:
+        """A stored account; ShapeError when a field is missing or of the wrong type."""
+        try:
+            options = Options.from_json(shapes.mapping(data, "options", {}))
+        except UsageError as err:
+            raise ShapeError(f"options: {err}") from None
+        state = shapes.text(data, "state", "active")
+        if state not in ("active", "previously_synced"):
+            raise ShapeError(f"state is {state!r}, not active or previously_synced")
+        extra = shapes.mapping(data, "extra", {}, null=True) or {}
+        for key in ("kind", "google_base", "calendar_tz", "pipedrive_name"):
+            shapes.text(extra, key, None, null=True)
+        for key in ("activity_types",):
+            for n, value in enumerate(shapes.listing(extra, key, []), 1):
+                if not isinstance(value, str):
+                    raise ShapeError(f"extra.{key} entry {n} is not a string")
+        shapes.mapping(extra, "pipedrive_budget", None, null=True)
         return cls(
-            id=str(data["id"]),
-            email=data.get("email", ""),
-            pipedrive_email=data.get("pipedrive_email", ""),
-            pipedrive_domain=data.get("pipedrive_domain", ""),
-            options=Options.from_json(data.get("options") or {}),
-            state="previously_synced" if data.get("state") == "previously_synced" else "active",
-            needs_reconnect=bool(data.get("needs_reconnect", False)),
-            created_at=_dt(data.get("created_at")),
-            last_run=_dt(data.get("last_run")),
-            last_status=data.get("last_status"),
-            last_error=data.get("last_error"),
-            extra=dict(data.get("extra") or {}),
+            id=shapes.identifier(data, "id"),
+            email=shapes.text(data, "email", ""),
+            pipedrive_email=shapes.text(data, "pipedrive_email", ""),
+            pipedrive_domain=shapes.text(data, "pipedrive_domain", ""),
+            options=options,
+            state=state,
+            needs_reconnect=shapes.flag(data, "needs_reconnect", False),
+            created_at=shapes.moment(data, "created_at"),
+            last_run=shapes.moment(data, "last_run"),
+            last_status=shapes.text(data, "last_status", None, null=True),
+            last_error=shapes.text(data, "last_error", None, null=True),
+            extra=dict(extra),
         )
 
 
@@ -292,12 +370,19 @@ class Cursors:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Cursors:
+        """Stored cursors; ShapeError when a field is of the wrong type (a Pipedrive cursor
+        that is no time would be sent, and refused, on every run)."""
+        since = shapes.text(data, "pipedrive_updated_since", None, null=True)
+        if since is not None:
+            shapes.moment(
+                {"pipedrive_updated_since": since.replace("Z", "+00:00")}, "pipedrive_updated_since"
+            )
         return cls(
-            google_sync_token=data.get("google_sync_token"),
-            google_calendar=data.get("google_calendar"),
-            pipedrive_updated_since=data.get("pipedrive_updated_since"),
-            last_full_reconcile=_dt(data.get("last_full_reconcile")),
-            options_used=data.get("options_used"),
+            google_sync_token=shapes.text(data, "google_sync_token", None, null=True),
+            google_calendar=shapes.text(data, "google_calendar", None, null=True),
+            pipedrive_updated_since=since,
+            last_full_reconcile=shapes.moment(data, "last_full_reconcile"),
+            options_used=shapes.mapping(data, "options_used", None, null=True),
         )
 
 
@@ -326,12 +411,13 @@ class PendingCreate:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PendingCreate:
+        """A stored intent; ShapeError when a field is missing or of the wrong type."""
         return cls(
-            key=data["key"],
-            side="pipedrive" if data.get("side") == "pipedrive" else "google",
-            source_id=data["source_id"],
-            marker=data["marker"],
-            created_at=_dt(data.get("created_at")) or _now(),
+            key=shapes.text(data, "key"),
+            side="pipedrive" if shapes.text(data, "side", "google") == "pipedrive" else "google",
+            source_id=shapes.identifier(data, "source_id"),
+            marker=shapes.text(data, "marker"),
+            created_at=shapes.moment(data, "created_at") or _now(),
         )
 
 
@@ -343,6 +429,19 @@ class RunRecord:
     at: datetime
     summary: RunSummary
     events: tuple[SyncEvent, ...] = ()
+
+
+def _check_run(doc: dict[str, Any]) -> None:
+    """A stored run's number, time, summary and events list (the events are read later)."""
+    shapes.integer(doc, "run")
+    if shapes.moment(doc, "at") is None:
+        raise ShapeError("at is missing")
+    summary = shapes.mapping(doc, "summary")
+    try:
+        RunSummary.from_json(summary)
+    except ShapeError as err:
+        raise err.within("summary") from None
+    shapes.listing(doc, "events", [])
 
 
 # ---------------------------------------------------------------- one account's data
@@ -362,14 +461,23 @@ class AccountData:
         self._links: dict[str, Link] = {}
         self._by_pipedrive: dict[str, str] = {}
         self._by_series: dict[str, set[str]] = {}
-        for doc in self._state.table("links"):
-            self._index(Link.from_json(doc))
+        state_path = self._state.path
+        for link in _read_all(state_path, self._state.table("links"), Link.from_json, "link"):
+            self._index(link)
         self._cursor_file = _File(folder / "cursors.json")
         # Stores written before cursors.json kept the cursors in state.json.
-        cursors = self._cursor_file.table("cursors") or self._state.table("cursors")
-        self._cursors = Cursors.from_json(cursors[0]) if cursors else Cursors()
-        self._pending = {d["key"]: PendingCreate.from_json(d) for d in self._state.table("pending")}
-        self._runs = sorted(self._runs_file.table("runs"), key=lambda d: int(d["run"]))
+        cursor_file = self._cursor_file if self._cursor_file.table("cursors") else self._state
+        cursors = _read_all(
+            cursor_file.path, cursor_file.table("cursors")[:1], Cursors.from_json, "cursors entry"
+        )
+        self._cursors = cursors[0] if cursors else Cursors()
+        pending = self._state.table("pending")
+        self._pending = {
+            p.key: p for p in _read_all(state_path, pending, PendingCreate.from_json, "pending")
+        }
+        runs = self._runs_file.table("runs")
+        _read_all(self._runs_file.path, runs, _check_run, "run")
+        self._runs = sorted(runs, key=lambda d: d["run"])
         self._depth = 0
         self._links_dirty = False
 
@@ -495,12 +603,16 @@ class AccountData:
                 return self._record(doc, with_events=True)
         raise NotFound(f"no run {number} (kept: {self._runs[0]['run']}..{self._runs[-1]['run']})")
 
-    @staticmethod
-    def _record(doc: dict[str, Any], *, with_events: bool) -> RunRecord:
-        events = tuple(SyncEvent.from_json(e) for e in doc.get("events", ())) if with_events else ()
-        return RunRecord(
-            int(doc["run"]), _dt(doc["at"]) or _now(), RunSummary.from_json(doc["summary"]), events
-        )
+    def _record(self, doc: dict[str, Any], *, with_events: bool) -> RunRecord:
+        # The run, its time and summary were checked on load; its events are read (and their
+        # shape checked) only when they are shown.
+        events: tuple[SyncEvent, ...] = ()
+        if with_events:
+            where = f"run {doc['run']}: event"
+            path = self._runs_file.path
+            events = tuple(_read_all(path, doc.get("events", ()), SyncEvent.from_json, where))
+        at = shapes.moment(doc, "at") or _now()
+        return RunRecord(doc["run"], at, RunSummary.from_json(doc["summary"]), events)
 
     # -- batching
 
@@ -556,10 +668,14 @@ class Store:
     """Everything calsync keeps on disk, under `home` (see the module docstring)."""
 
     def __init__(self, home: Path | None = None) -> None:
-        self.home = Path(home) if home is not None else default_home()
-        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.home = private_dir(Path(home) if home is not None else default_home())
+        for made_before in ("accounts", "locks", "tokens"):  # an older calsync left them 0755
+            if (self.home / made_before).is_dir():
+                private_dir(self.home / made_before)
         self._index = _File(self.home / "calsync.json")
-        self._accounts = {d["id"]: Account.from_json(d) for d in self._index.table("accounts")}
+        docs = self._index.table("accounts")
+        accounts = _read_all(self._index.path, docs, Account.from_json, "account")
+        self._accounts = {a.id: a for a in accounts}
         self._open: dict[str, AccountData] = {}
 
     # -- accounts
@@ -648,8 +764,7 @@ class Store:
     def lock(self, account_id: str, wait: bool = False) -> Iterator[None]:
         """Hold the account's process lock; StoreError at once if another process holds it
         (unless `wait`). flock locks belong to an open file: two Stores exclude each other too."""
-        path = self.home / "locks" / f"{_safe(account_id)}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = private_dir(self.home / "locks") / f"{_safe(account_id)}.lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             try:
