@@ -22,6 +22,7 @@ from .errors import AuthError, CalsyncError, ServiceUnavailable, UsageError
 from .models import RunSummary, SyncEvent
 from .quiet import QuietIdleRuns
 from .runner import EXIT_FAILED, EXIT_OK, run_once
+from .safe_text import safe_json, safe_text
 from .store import Account, Store
 from .vault import Vault
 
@@ -40,7 +41,8 @@ class Console:
         self.out.flush()
 
     def json(self, value: Any) -> None:
-        self.print(json.dumps(value, ensure_ascii=False, default=str))
+        # The exact value, with what a terminal acts on escaped the JSON way (\u009b).
+        self.print(safe_json(json.dumps(value, ensure_ascii=False, default=str)))
 
 
 def _open(home: Path | None) -> tuple[Store, Vault]:
@@ -74,9 +76,9 @@ def _when(value: datetime | date | None) -> str:
 
 
 def event_line(event: SyncEvent) -> str:
-    """One human line per event, as the log shows it."""
+    """One human line per event, as the log shows it (item text made safe: `safe_text`)."""
     at = event.at.astimezone().strftime("%H:%M:%S") if event.at else ""
-    what = event.title or event.item_id or ""
+    what = safe_text(event.title or event.item_id or "")
     when = _when(event.when)
     text = f"{at}  {ARROW.get(event.side, ARROW[None])}  {event.kind:<8}  {what}"
     if when:
@@ -91,7 +93,7 @@ def event_line(event: SyncEvent) -> str:
         "start",
         "done",
     ):
-        text += f"  — {event.reason}"
+        text += f"  — {safe_text(event.reason)}"
     return text
 
 
@@ -149,7 +151,7 @@ def options(
     if changes:
         console.print(f"options of account {account.id} saved:")
     rows = [
-        ("Calendar", o.calendar),
+        ("Calendar", safe_text(o.calendar)),
         ("Sync type", o.sync_type),
         ("Save calendar events to Pipedrive as", o.save_as),
         ("Sync these Pipedrive activities to calendar", ", ".join(o.push_types) or "(none)"),
@@ -391,8 +393,10 @@ def accounts(console: Console, *, home: Path | None, as_json: bool) -> int:
             status = "needs reconnect" if a.needs_reconnect else (a.last_status or "not synced yet")
             last = a.last_run.astimezone().strftime("%Y-%m-%d %H:%M") if a.last_run else "never"
             console.print(
-                f"  {a.id}  {a.email} <-> {a.pipedrive_email}  calendar {a.options.calendar}, "
-                f"{a.options.sync_type}  last run {last} ({status})"
+                safe_text(
+                    f"  {a.id}  {a.email} <-> {a.pipedrive_email}  calendar {a.options.calendar}, "
+                    f"{a.options.sync_type}  last run {last} ({status})"
+                )
             )
     return EXIT_OK
 
@@ -445,8 +449,8 @@ def log(
             if event.kind == "conflict" and event.detail.get("loser"):
                 loser = event.detail["loser"]
                 console.print(
-                    f"{'':>10}kept the losing {loser.get('side')} version: {loser.get('title')!r} "
-                    f"{loser.get('start')} - {loser.get('end')}"
+                    f"{'':>10}kept the losing {loser.get('side')} version: "
+                    + safe_text(f"'{loser.get('title')}' {loser.get('start')} - {loser.get('end')}")
                 )
         return EXIT_OK
     records = data.runs()

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rich.text import Text
 
 from sync.models import SyncEvent
+from sync.safe_text import safe_text
 from sync.store import Account
 
 from .session import SyncSession
@@ -61,18 +62,21 @@ def stamp(value: datetime | None, tz: ZoneInfo, *, with_date: bool = False) -> s
 
 
 def event_line(event: SyncEvent, tz: ZoneInfo) -> Text:
-    """One log line: time, side, action, the item's title and time, and why (skips, conflicts)."""
+    """One log line: time, side, action, the item's title and time, and why (skips, conflicts).
+
+    Item text is shown with its control characters escaped (`safe_text`); a Text is never
+    read as markup, so a title such as "[bold]x[/]" shows as typed."""
     style = KIND_STYLE.get(event.kind, "")
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(stamp(event.at, tz) + " ", style="dim")
     line.append(f"{SIDE_LABEL.get(event.side, ''):<11} ", style="bold" if event.side else "")
     line.append(f"{event.kind:<8} ", style=style)
     if event.title or event.when:
-        line.append(event.title or "(no title)")
+        line.append(safe_text(event.title) or "(no title)")
         when = when_text(event.when, tz)
         if when:
             line.append(f" · {when}", style="dim")
-    reason = event.reason
+    reason = safe_text(event.reason)
     if event.kind == "conflict":
         winner = event.detail.get("winner", "")
         reason = f"{winner} version kept" + (f": {reason}" if reason else "")

@@ -13,6 +13,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from sync.models import SyncEvent
+from sync.safe_text import safe_text
 
 from ..format import when_text
 
@@ -20,12 +21,13 @@ SIDE_NAME = {"google": "Google Calendar", "pipedrive": "Pipedrive"}
 
 
 def version_text(title: str, when, tz: ZoneInfo, location: str = "", description: str = "") -> str:
-    lines = [title or "(no title)", when_text(when, tz) or "(no time)"]
+    """One side's version as plain text (shown with markup off), its item text made safe."""
+    lines = [safe_text(title) or "(no title)", when_text(when, tz) or "(no time)"]
     if location:
-        lines.append(f"at {location}")
+        lines.append(f"at {safe_text(location)}")
     if description:
         lines.append("")
-        lines.append(description)
+        lines.append(safe_text(description, multiline=True))
     return "\n".join(lines)
 
 
@@ -55,11 +57,13 @@ class ConflictsView(ModalScreen[None]):
                 yield OptionList(
                     *(
                         Option(
-                            f"{e.title or '(no title)'} · {when_text(e.when, self.tz)}", id=str(i)
+                            f"{safe_text(e.title) or '(no title)'} · {when_text(e.when, self.tz)}",
+                            id=str(i),
                         )
                         for i, e in enumerate(self.conflicts)
                     ),
                     id="conflict-list",
+                    markup=False,
                 )
                 with Horizontal(id="versions"):
                     with Vertical(classes="version kept"):

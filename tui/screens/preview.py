@@ -10,12 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
 from sync.models import SyncEvent
 from sync.runner import run_once
+from sync.safe_text import safe_text
 
 from ..dialogs.error import ErrorDialog
 from ..format import KIND_STYLE, SIDE_LABEL, when_text, zone
@@ -43,7 +45,8 @@ class PreviewScreen(Screen):
         yield Header()
         with Vertical(id="preview"):
             yield Static(
-                f"[b]Preview[/b]  what the first sync of {account.email} will do", id="heading"
+                f"[b]Preview[/b]  what the first sync of {escape(account.email)} will do",
+                id="heading",
             )
             yield LoadingIndicator(id="loading")
             yield DataTable(id="plan", cursor_type="none", zebra_stripes=True)
@@ -110,7 +113,10 @@ class PreviewScreen(Screen):
         notes = []
         guard = next((e for e in events if e.kind == "guard"), None)
         if guard is not None:
-            notes.append(f"[b red]The mass-deletion guard would hold this sync:[/] {guard.reason}")
+            notes.append(
+                "[b red]The mass-deletion guard would hold this sync:[/] "
+                + escape(safe_text(guard.reason))
+            )
         skipped = sum(n for (k, _), n in counts.items() if k == "skip")
         if skipped:
             notes.append(f"{skipped} item(s) will be skipped (see Why).")
@@ -123,9 +129,9 @@ class PreviewScreen(Screen):
             items.add_row(
                 Text(e.kind, style=KIND_STYLE[e.kind]),
                 SIDE_LABEL.get(e.side, ""),
-                e.title or (e.item_id or ""),
+                Text(safe_text(e.title or (e.item_id or ""))),  # Text: never read as markup
                 when_text(e.when, tz),
-                e.reason,
+                Text(safe_text(e.reason)),
             )
         if len(shown) > MAX_ROWS:
             items.add_row("", "", f"… and {len(shown) - MAX_ROWS} more", "", "")

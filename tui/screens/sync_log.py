@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, RichLog, Select, Static
 
 from sync.models import SyncEvent
+from sync.safe_text import safe_text
 
 from ..dialogs.conflicts import ConflictsView
 from ..format import STATUS_STYLE, event_line, stamp, status_of, time_left, zone
@@ -126,8 +127,8 @@ class SyncLogScreen(Screen):
             else account.options.calendar
         )
         head = Text(no_wrap=True, overflow="ellipsis")
-        head.append(account.email, style="bold")
-        head.append(f" · {calendar} · {account.options.sync_type}")
+        head.append(safe_text(account.email), style="bold")
+        head.append(f" · {safe_text(calendar)} · {account.options.sync_type}")
         self.query_one("#log-head", Static).update(head)
         state = Text(no_wrap=True, overflow="ellipsis")
         state.append(status, style=STATUS_STYLE.get(status, ""))
