@@ -31,6 +31,8 @@ class ShapeError(ValueError):
 
 
 def _kind(value: Any) -> str:
+    if value == "":
+        return "an empty string"
     return {dict: "an object", list: "a list", str: "a string", bool: "true/false"}.get(
         type(value), "null" if value is None else "a number"
     )
