@@ -11,7 +11,7 @@ import json
 import secrets
 import webbrowser
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
@@ -26,7 +26,7 @@ from .options import Options
 from .pipedrive_api import Pipedrive
 from .pipedrive_signin import pipedrive_app_from_env, pipedrive_sign_in
 from .services import GOOGLE_API, Services, open_services
-from .store import Account, Store
+from .store import Account, AccountExtra, Store
 from .vault import Vault
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ async def _register(
 ) -> Connected:
     """Identify both users, then add the account or bring the known one back."""
     probe = Account(
-        id="new", email="", pipedrive_domain=api_domain, extra={"google_base": google_base}
+        id="new", email="", pipedrive_domain=api_domain, extra=AccountExtra(google_base=google_base)
     )
     services = _services_from(probe, secrets_, transport)
     try:
@@ -169,19 +169,19 @@ async def _register(
         await services.aclose()
     email = primary["id"]
     active_types = [t["key_string"] for t in types if t.get("active_flag", True)]
-    extra = {
+    learnt = {
         "google_base": google_base,
         "kind": kind,
         "calendar_tz": primary.get("timeZone", "UTC"),
         "pipedrive_user_id": me.get("id"),
         "pipedrive_name": me.get("name", ""),
-        "activity_types": active_types,
+        "activity_types": tuple(active_types),
     }
     known = store.find_account(email, me.get("email", ""), api_domain)
     if known is not None:
         vault.put(known.id, secrets_)
         account = store.update_account(
-            known.id, state="active", needs_reconnect=False, extra={**known.extra, **extra}
+            known.id, state="active", needs_reconnect=False, extra=known.extra.replace(**learnt)
         )
         return Connected(account, True)
     defaults = Options()
@@ -194,7 +194,7 @@ async def _register(
         pipedrive_email=me.get("email", ""),
         pipedrive_domain=api_domain,
         options=options,
-        extra=extra,
+        extra=AccountExtra(**learnt),
     )
     vault.put(account.id, secrets_)
     return Connected(account, False)
@@ -331,7 +331,7 @@ async def set_options(
 ) -> Account:
     """Validate option changes (calendar and types against the services) and save them."""
     options = account.options.replace(**changes)  # local checks first: one clear line each
-    extra = dict(account.extra)
+    extra = account.extra
     if "calendar" in changes or "save_as" in changes or "push_types" in changes:
         services = open_services(account, vault, transport=transport)
         try:
@@ -341,11 +341,11 @@ async def set_options(
                     raise UsageError(
                         f"calendar {options.calendar!r} is read-only: choose one you can write to"
                     )
-                extra["calendar_tz"] = calendar.get("timeZone", extra.get("calendar_tz", "UTC"))
+                extra = extra.replace(calendar_tz=calendar.get("timeZone", extra.calendar_tz))
             if "save_as" in changes or "push_types" in changes:
                 types = await services.pipedrive.activity_types()
                 active = [t["key_string"] for t in types if t.get("active_flag", True)]
-                extra["activity_types"] = active
+                extra = extra.replace(activity_types=tuple(active))
                 for key in ([options.save_as] if "save_as" in changes else []) + (
                     list(options.push_types) if "push_types" in changes else []
                 ):
@@ -395,7 +395,7 @@ async def reconnect(
         await services.google.calendar("primary")
         await services.pipedrive.me()
     except AuthError:
-        if account.extra.get("kind") != "sandbox":
+        if account.extra.kind != "sandbox":
             how = (
                 "--pipedrive-oauth"
                 if "pipedrive_oauth" in vault.get(account.id)
@@ -407,17 +407,11 @@ async def reconnect(
                 "(your options and links are kept)"
             ) from None
         await services.aclose()
-        again = await connect_sandbox(
-            store, vault, account.extra["google_base"], transport=transport
-        )
+        again = await connect_sandbox(store, vault, account.extra.google_base, transport=transport)
         return again.account
     finally:
         await services.aclose()
     return store.reactivate(account.id)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 __all__ = [

@@ -10,21 +10,19 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
-from collections.abc import Callable
-from datetime import date, datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from . import accounts as acc
-from . import polling
-from .errors import AuthError, CalsyncError, ServiceUnavailable, UsageError
+from .errors import EXIT_FAILED, EXIT_GUARDED, EXIT_OK, CalsyncError, UsageError
 from .models import RunSummary, SyncEvent
-from .quiet import QuietIdleRuns
-from .runner import EXIT_FAILED, EXIT_OK, run_once
+from .runner import run_once
 from .safe_text import safe_json, safe_text
 from .store import Account, Store
 from .vault import Vault
+from .watch import RunEvent, Waiting, watch
 
 ARROW = {"google": "→ Google   ", "pipedrive": "→ Pipedrive", None: "           "}
 
@@ -57,7 +55,7 @@ def account_json(account: Account) -> dict[str, Any]:
         "email": account.email,
         "pipedrive_email": account.pipedrive_email,
         "pipedrive_domain": account.pipedrive_domain,
-        "kind": account.extra.get("kind", "real"),
+        "kind": account.extra.kind,
         "state": account.state,
         "needs_reconnect": account.needs_reconnect,
         "last_run": account.last_run.isoformat() if account.last_run else None,
@@ -178,6 +176,24 @@ def _targets(store: Store, account_id: str | None) -> list[Account]:
     return active
 
 
+def _printer(console: Console, *, as_json: bool, dry_run: bool):
+    """What a run's events become on the terminal, and the run's summary once it is done."""
+    result: dict[str, Any] = {}
+
+    def show(event: SyncEvent) -> None:
+        if event.kind == "done":
+            result.clear()
+            result.update(event.detail.get("summary") or {})
+            result["exit_code"] = int(event.detail.get("exit_code", EXIT_OK))
+            if dry_run:
+                result["dry_run"] = True
+                result["plan"] = event.detail.get("plan", {})
+        elif not (as_json or event.kind == "progress"):
+            console.print(event_line(event))
+
+    return show, result
+
+
 async def _sync_one(
     console: Console,
     store: Store,
@@ -187,36 +203,15 @@ async def _sync_one(
     as_json: bool,
     dry_run: bool,
     force_delete: bool,
-    quiet_events: bool = False,
-    quiet_idle: bool = False,
     transport=None,
 ) -> dict[str, Any]:
-    """One run, its events printed as lines (unless JSON or quiet); the summary back.
-    `quiet_idle`: a watch's poll: its opening lines (start, fetch) are printed only once it
-    turns out to do something, so idle polls print nothing."""
-    summary: dict[str, Any] = {}
-    exit_code = EXIT_FAILED
-
-    def show(event: SyncEvent) -> None:
-        nonlocal summary, exit_code
-        if event.kind == "done":
-            summary = dict(event.detail.get("summary") or {})
-            exit_code = int(event.detail.get("exit_code", EXIT_OK))
-            if dry_run:
-                summary["dry_run"] = True
-                summary["plan"] = event.detail.get("plan", {})
-        elif not (as_json or quiet_events or event.kind == "progress"):
-            console.print(event_line(event))
-
-    quiet = QuietIdleRuns(show, quiet=quiet_idle)
+    """One run, its events printed as lines (unless JSON); the summary back."""
+    show, result = _printer(console, as_json=as_json, dry_run=dry_run)
     async for event in run_once(
         store, vault, account.id, dry_run=dry_run, force_delete=force_delete, transport=transport
     ):
-        quiet.add_event(event)
-    quiet.release()
-    summary = {"account": account.id, **summary}
-    summary["exit_code"] = exit_code
-    return summary
+        show(event)
+    return {"account": account.id, **result, "exit_code": result.get("exit_code", EXIT_FAILED)}
 
 
 def _summary_line(s: dict[str, Any]) -> str:
@@ -283,7 +278,7 @@ def sync_once(
             console.json(summary)
         else:
             console.print(_summary_line(summary))
-            if code == 3:
+            if code == EXIT_GUARDED:
                 guard = next(
                     (e for e in store.data(account.id).run().events if e.kind == "guard"), None
                 )
@@ -300,63 +295,48 @@ def sync_watch(
     account_id: str | None,
     interval: float,
     runs: int | None = None,
-    sleep: Callable[[float], Any] = asyncio.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> int:
     """Sync every `interval` seconds until interrupted (an account whose Pipedrive budget needs
     it, less often: sync/polling.py). A service that is down is retried at the next interval;
     a revoked sign-in stops the watch (the account needs a reconnect). A run that did nothing
     prints one line per quiet stretch, not one per poll."""
     store, vault = _open(home)
-    targets = _targets(store, account_id)
+    targets = [a.id for a in _targets(store, account_id)]
+
+    def run(account: str, now: datetime):
+        return run_once(store, vault, account, now=now)
+
+    def budget(account: str):
+        return store.account(account).extra.pipedrive_budget
 
     async def loop() -> int:
-        n = 0
-        due = {account.id: clock() for account in targets}
         quiet: set[str] = set()
-        stretched: dict[str, float] = {}  # the last wait told, per account
-        while runs is None or n < runs:
-            for account in targets:
-                if due[account.id] > clock():
-                    continue
-                wait = interval
-                try:
-                    summary = await _sync_one(
-                        console,
-                        store,
-                        vault,
-                        account,
-                        as_json=False,
-                        dry_run=False,
-                        force_delete=False,
-                        quiet_idle=n > 0,
+        printers: dict[str, tuple[Callable[[SyncEvent], None], dict[str, Any]]] = {}
+        async for item in watch(targets, run, interval=interval, budget=budget, clock=clock,
+                                sleep=sleep, runs=runs):  # fmt: skip
+            if isinstance(item, RunEvent):
+                show, _ = printers.setdefault(
+                    item.account_id, _printer(console, as_json=False, dry_run=False)
+                )
+                show(item.event)  # a quiet idle run comes as its `done` only: its summary
+            elif isinstance(item, Waiting):
+                _, result = printers.pop(item.account_id, (None, {}))
+                summary = {"account": item.account_id, **result}
+                summary.pop("exit_code", None)
+                idle = RunSummary.from_json(summary).idle
+                if not (idle and item.account_id in quiet):
+                    note = "  (quiet until something changes)" if idle else ""
+                    console.print(_summary_line(summary) + note)
+                quiet = quiet | {item.account_id} if idle else quiet - {item.account_id}
+                if item.stretched:
+                    console.err.write(
+                        f"calsync: account {item.account_id}: polling every {item.seconds:.0f}s to "
+                        f"spare Pipedrive's daily budget ({item.budget_left or 0:,} tokens left today)\n"
                     )
-                    summary.pop("exit_code")
-                    idle = RunSummary.from_json(summary).idle
-                    if not (idle and account.id in quiet):
-                        note = "  (quiet until something changes)" if idle else ""
-                        console.print(_summary_line(summary) + note)
-                    quiet = quiet | {account.id} if idle else quiet - {account.id}
-                    extra = store.account(account.id).extra
-                    wait = polling.interval_for(extra, interval)
-                    if (
-                        wait > 1.5 * interval
-                        and not 0.8 < wait / stretched.get(account.id, 1) < 1.25
-                    ):
-                        left = (extra.get("pipedrive_budget") or {}).get("left", 0)
-                        console.err.write(
-                            f"calsync: account {account.id}: polling every {wait:.0f}s to spare "
-                            f"Pipedrive's daily budget ({left:,} tokens left today)\n"
-                        )
-                    stretched[account.id] = wait
-                except AuthError:
-                    raise
-                except ServiceUnavailable as exc:
-                    console.err.write(f"calsync: {exc}; trying again in {interval:g}s\n")
-                due[account.id] = clock() + wait
-            n += 1
-            if runs is None or n < runs:
-                await sleep(max(0.0, min(due.values()) - clock()))
+            else:
+                console.err.write(f"calsync: {item.error}; trying again in {item.seconds:g}s\n")
         return EXIT_OK
 
     console.err.write(

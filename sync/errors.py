@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+EXIT_OK = 0
+"""Done."""
+EXIT_FAILED = 1
+"""Failed: an error the run or command could not get past."""
+EXIT_USAGE = 2
+"""Bad usage: a flag or value the user gave."""
+EXIT_GUARDED = 3
+"""Held by the mass-deletion guard: nothing was deleted (`--force-delete` goes ahead)."""
+
 
 class CalsyncError(Exception):
     """An error a user can cause or fix; `str(err)` is the one line shown on stderr."""
 
-    exit_code: int = 1
+    exit_code: int = EXIT_FAILED
 
     def __init__(self, message: str, *, exit_code: int | None = None) -> None:
         # Keep the message to a single line whatever the caller passed in.
@@ -18,7 +27,7 @@ class CalsyncError(Exception):
 class UsageError(CalsyncError):
     """A bad flag or option value (exit 2)."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class StoreError(CalsyncError):

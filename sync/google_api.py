@@ -13,7 +13,15 @@ from urllib.parse import quote
 import httpx
 
 from .errors import NotFound
-from .http import GOOGLE_RATE_REASONS, MAX_REFRESHES, ApiError, Http, google_reason, sleep
+from .http import (
+    GOOGLE_RATE_REASONS,
+    MAX_REFRESHES,
+    ApiError,
+    Http,
+    google_reason,
+    server_time,
+    sleep,
+)
 from .pacing import Window
 
 CALENDAR_PATH = "/calendar/v3"
@@ -33,6 +41,8 @@ class SyncTokenExpired(Exception):
 class EventPage:
     items: list[dict]
     next_sync_token: str | None
+    listed_at: datetime | None = None
+    """When the listing began by Google's clock (its first page's Date header)."""
 
 
 @dataclass(frozen=True)
@@ -159,8 +169,11 @@ class GoogleCalendar:
             if time_max:
                 params["timeMax"] = _ts(time_max)
         items: list[dict] = []
+        listed_at: datetime | None = None
         while True:
             response = await self.http.send("GET", f"{_cal(calendar_id)}/events", params=params)
+            if not items and listed_at is None:
+                listed_at = server_time(response)
             if response.status_code == 410:
                 raise SyncTokenExpired()
             if response.status_code == 404:
@@ -172,7 +185,7 @@ class GoogleCalendar:
             if page.get("nextPageToken"):
                 params["pageToken"] = page["nextPageToken"]
                 continue
-            return EventPage(items, page.get("nextSyncToken"))
+            return EventPage(items, page.get("nextSyncToken"), listed_at)
 
     async def instances(
         self, calendar_id: str, event_id: str, *, time_min: datetime, time_max: datetime

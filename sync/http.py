@@ -232,6 +232,14 @@ class Http:
         return response.json()
 
 
+def server_time(response: httpx.Response) -> datetime | None:
+    """The service's own clock when it answered (its Date header), if it said."""
+    try:
+        return email.utils.parsedate_to_datetime(response.headers["date"])
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+
+
 async def sleep(seconds: float) -> None:
     """Indirection so tests can observe waits."""
     await asyncio.sleep(seconds)

@@ -270,8 +270,8 @@ def item_from_pipedrive(activity: dict[str, Any]) -> CalendarItem:
     Pipedrive's durations has the longest duration and our span line at the end of the
     description (`span_line`): the line gives the span while the duration is still that
     longest one, and is never part of the item's description. The note's marker
-    "calsync:<google id>" becomes origin "google:<google id>". `linked` is left None: the
-    Pipedrive client fills it from person_id/org_id/deal_id when linked contacts are on.
+    "calsync:<google id>" becomes origin "google:<google id>". What the activity is linked to
+    (person, organization, deal) is read apart, by the executor, when linked contacts are on.
     """
     activity_id = str(activity["id"])
     deleted = bool(activity.get("is_deleted"))

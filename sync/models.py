@@ -16,15 +16,11 @@ SIDES: tuple[Side, Side] = ("google", "pipedrive")
 
 EventKind = Literal[
     "start", "fetch", "create", "update", "delete", "skip",
-    "conflict", "guard", "error", "progress", "done",
+    "conflict", "guard", "error", "progress", "notice", "done",
 ]  # fmt: skip
 EVENT_KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
 
 RunStatus = Literal["ok", "guarded", "error"]
-
-
-def other_side(side: Side) -> Side:
-    return "pipedrive" if side == "google" else "google"
 
 
 def origin_for(side: Side, item_id: str) -> str:
@@ -134,7 +130,6 @@ class CalendarItem:
     """Google recurringEventId of an instance, or the master id for a cancelled series."""
     origin: str | None = None
     """Our marker on a copy we wrote: "pipedrive:<activity id>" / "google:<event id>"."""
-    linked: LinkedContacts | None = None
     done: bool = False
 
     def fingerprint(self) -> str:
@@ -202,6 +197,8 @@ class Link:
     title: str = ""
     """The pair's title when last synced: what the log says when one side deletes the other
     (a Google tombstone carries no title)."""
+    start: datetime | date | None = None
+    """The pair's start when last synced (a date for all-day pairs), for the same lines."""
 
     @classmethod
     def from_items(
@@ -222,6 +219,7 @@ class Link:
             google_private=google.private,
             end=span[1] if span else None,
             title=google.title or pipedrive.title,
+            start=google.start if google.start is not None else pipedrive.start,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -238,6 +236,7 @@ class Link:
             "google_private": self.google_private,
             "end": _iso(self.end),
             "title": self.title,
+            "start": _iso(self.start),
         }
 
     @classmethod
@@ -259,6 +258,7 @@ class Link:
             google_private=shapes.flag(data, "google_private", False),
             end=shapes.moment(data, "end"),
             title=shapes.text(data, "title", "", null=True) or "",
+            start=shapes.day_or_moment(data, "start"),
         )
 
 

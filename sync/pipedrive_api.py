@@ -8,13 +8,13 @@ whether it happened before anything is written again.
 
 from __future__ import annotations
 
-import email.utils
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
 
 from . import pacing
-from .http import AmbiguousWrite, ApiError, Http
+from .http import AmbiguousWrite, ApiError, Http, server_time
 from .pacing import Window
 
 PAGE_LIMIT = 500
@@ -24,13 +24,6 @@ BURST_WINDOW = 2.1  # Pipedrive's burst limit counts requests per 2 s; a tenth o
 
 def _ts(when: datetime) -> str:
     return when.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _server_time(response: httpx.Response) -> datetime | None:
-    try:
-        return email.utils.parsedate_to_datetime(response.headers["date"])
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 class RateGate:
@@ -67,12 +60,19 @@ class RateGate:
             pass
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """Every page of one activities listing, and when it began by Pipedrive's own clock (the
+    first page's Date header; None if it did not say)."""
+
+    items: list[dict]
+    listed_at: datetime | None
+
+
 class Pipedrive:
     def __init__(self, http: Http) -> None:
         self.http = http
         self.gate = RateGate()
-        # When the last listing began, by Pipedrive's clock (its Date header), if it said.
-        self.listed_at: datetime | None = None
         http.before = self.gate.before
         http.on_response = self.gate.observe
 
@@ -84,7 +84,7 @@ class Pipedrive:
 
     async def list_activities(
         self, *, updated_since: datetime | None = None, owner_id: int | None = None
-    ) -> list[dict]:
+    ) -> Listing:
         """Every page. With updated_since: changes since then, soft deletions included."""
         params: dict[str, str | int] = {"limit": PAGE_LIMIT, "include_fields": "attendees"}
         if updated_since is not None:
@@ -92,18 +92,19 @@ class Pipedrive:
         if owner_id is not None:
             params["owner_id"] = owner_id
         items: list[dict] = []
-        self.listed_at = None
+        listed_at: datetime | None = None
+        first = True
         while True:
             response = await self.http.send("GET", "/api/v2/activities", params=params)
             if response.status_code != 200:
                 raise ApiError("pipedrive", response)
-            if self.listed_at is None:
-                self.listed_at = _server_time(response)
+            if first:
+                listed_at, first = server_time(response), False
             page = response.json()
             items.extend(page.get("data") or [])
             cursor = (page.get("additional_data") or {}).get("next_cursor")
             if not cursor:
-                return items
+                return Listing(items, listed_at)
             params["cursor"] = cursor
 
     async def get_activity(self, activity_id: int | str) -> dict | None:
@@ -117,7 +118,8 @@ class Pipedrive:
         return response.json()["data"]
 
     async def find_by_marker(self, marker: str, since: datetime) -> dict | None:
-        for activity in await self.list_activities(updated_since=since - timedelta(seconds=5)):
+        listing = await self.list_activities(updated_since=since - timedelta(seconds=5))
+        for activity in listing.items:
             if not activity.get("is_deleted") and marker in (activity.get("note") or ""):
                 return activity
         return None

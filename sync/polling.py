@@ -65,8 +65,3 @@ def next_interval(base: float, budget: Budget | None) -> float:
     if affordable < 1:
         return max(base, until_reset)  # nothing to spare today: wait for the reset
     return max(base, until_reset / affordable)
-
-
-def interval_for(extra: dict[str, Any], base: float) -> float:
-    """The wait before an account's next run, from what its last run noted in `extra`."""
-    return next_interval(base, Budget.from_json(extra.get("pipedrive_budget")))

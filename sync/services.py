@@ -61,7 +61,7 @@ def open_services(
     """Clients for the account's Google calendar and Pipedrive company, credentials refreshed
     (and saved back to the vault) as needed."""
     secrets = vault.get(account.id)
-    google_base = account.extra.get("google_base", GOOGLE_API)
+    google_base = account.extra.google_base or GOOGLE_API
     g_client = _client(google_base, transport, timeout)
     p_client = _client(account.pipedrive_domain, transport, timeout)
 

@@ -89,15 +89,15 @@ def identifier(data: Any, key: str) -> str:
     return str(value)
 
 
-def integer(data: Any, key: str, default: Any = REQUIRED) -> Any:
-    """A whole-number field."""
-    return _field(data, key, default, _is_int, "a whole number", False)
+def integer(data: Any, key: str, default: Any = REQUIRED, *, null: bool = False) -> Any:
+    """A whole-number field (None too with `null`)."""
+    return _field(data, key, default, _is_int, "a whole number", null)
 
 
-def number(data: Any, key: str, default: Any = REQUIRED) -> Any:
-    """A number field, as a float."""
+def number(data: Any, key: str, default: Any = REQUIRED, *, null: bool = False) -> Any:
+    """A number field, as a float (None too with `null`)."""
     value = _field(
-        data, key, default, lambda v: _is_int(v) or isinstance(v, float), "a number", False
+        data, key, default, lambda v: _is_int(v) or isinstance(v, float), "a number", null
     )
     return float(value) if _is_int(value) or isinstance(value, float) else value
 
@@ -112,9 +112,18 @@ def mapping(data: Any, key: str, default: Any = REQUIRED, *, null: bool = False)
     return _field(data, key, default, lambda v: isinstance(v, dict), "an object", null)
 
 
-def listing(data: Any, key: str, default: Any = REQUIRED) -> Any:
-    """A list field."""
-    return _field(data, key, default, lambda v: isinstance(v, list), "a list", False)
+def listing(data: Any, key: str, default: Any = REQUIRED, *, null: bool = False) -> Any:
+    """A list field (None too with `null`)."""
+    return _field(data, key, default, lambda v: isinstance(v, list), "a list", null)
+
+
+def texts(data: Any, key: str) -> tuple[str, ...]:
+    """A list of strings (missing or null: none)."""
+    values = listing(data, key, None, null=True) or []
+    for n, value in enumerate(values, 1):
+        if not isinstance(value, str):
+            raise _wrong(f"{key} entry {n}", "a string", value)
+    return tuple(values)
 
 
 def moment(data: Any, key: str, default: Any = None) -> datetime | None:

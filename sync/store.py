@@ -1,9 +1,9 @@
-"""The local store under CALSYNC_HOME: accounts, links, cursors, pending creates, run history.
+"""The local store under CALSYNC_HOME: accounts, links, cursors, run history.
 
 Layout (TinyDB JSON files; every file is written atomically and mode 0600)::
 
     $CALSYNC_HOME/calsync.json               accounts index   (tables _meta, accounts)
-    $CALSYNC_HOME/accounts/<id>/state.json   one account's links and pending creates
+    $CALSYNC_HOME/accounts/<id>/state.json   one account's links
     $CALSYNC_HOME/accounts/<id>/cursors.json where its listings resume (small: a watch
                                              rewrites it every run, never the links)
     $CALSYNC_HOME/accounts/<id>/runs.json    its run history (last MAX_RUNS runs)
@@ -13,6 +13,9 @@ Reads go through in-memory dicts (O(1) lookups by id); writes are batched: chang
 in memory and written by `flush()` (or at the end of `transaction()`), one atomic file
 replace per flush however many links changed. TinyDB provides the file format and, through
 CachingMiddleware over our atomic storage, the batching.
+
+One Store may be shared by threads (the app syncs several accounts at once): every
+read-modify-write and every flush holds the Store's lock.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import os
 import shutil
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,8 +43,9 @@ from tinydb.storages import Storage
 
 from . import shapes
 from .errors import NotFound, StoreError, UsageError
-from .models import Link, RunSummary, Side, SyncEvent
+from .models import Link, RunSummary, SyncEvent
 from .options import Options
+from .polling import Budget
 from .shapes import ShapeError
 
 SCHEMA = 1
@@ -49,6 +54,7 @@ META = "_meta"
 
 AccountState = Literal["active", "previously_synced"]
 T = TypeVar("T")
+AccountKind = Literal["sandbox", "real"]
 
 
 def default_home() -> Path:
@@ -278,6 +284,60 @@ class _File:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountExtra:
+    """What calsync learnt about an account's services when it connected, and since."""
+
+    kind: AccountKind = "real"
+    """"sandbox" for an account of a calsync sandbox (the demo), else "real"."""
+    google_base: str = ""
+    """Where Google's APIs are: empty for Google's own servers, a sandbox's URL otherwise."""
+    calendar_tz: str = "UTC"
+    """The synced calendar's time zone (IANA name)."""
+    pipedrive_user_id: int | None = None
+    pipedrive_name: str = ""
+    activity_types: tuple[str, ...] = ()
+    """The Pipedrive company's active activity type keys, as last read."""
+    pipedrive_budget: Budget | None = None
+    """Pipedrive's daily request budget as the last run left it (the watch's pacing)."""
+    clock_skew_said: float | None = None
+    """Seconds this machine's clock was off the services' when the log last said so (None:
+    within tolerance at the last run)."""
+
+    def replace(self, **changes: Any) -> AccountExtra:
+        return dataclasses.replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "google_base": self.google_base,
+            "calendar_tz": self.calendar_tz,
+            "pipedrive_user_id": self.pipedrive_user_id,
+            "pipedrive_name": self.pipedrive_name,
+            "activity_types": list(self.activity_types),
+            "pipedrive_budget": self.pipedrive_budget.to_json() if self.pipedrive_budget else None,
+            "clock_skew_said": self.clock_skew_said,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AccountExtra:
+        """Stored extras; ShapeError when a field is of the wrong type (unknown keys, left
+        by older versions, are ignored)."""
+        shapes.document(data, "extra")
+        return cls(
+            kind="sandbox" if shapes.text(data, "kind", None, null=True) == "sandbox" else "real",
+            google_base=shapes.text(data, "google_base", None, null=True) or "",
+            calendar_tz=shapes.text(data, "calendar_tz", None, null=True) or "UTC",
+            pipedrive_user_id=shapes.integer(data, "pipedrive_user_id", None, null=True),
+            pipedrive_name=shapes.text(data, "pipedrive_name", None, null=True) or "",
+            activity_types=shapes.texts(data, "activity_types"),
+            pipedrive_budget=Budget.from_json(
+                shapes.mapping(data, "pipedrive_budget", None, null=True)
+            ),
+            clock_skew_said=shapes.number(data, "clock_skew_said", None, null=True),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     """One Google account + Pipedrive user pair and its sync options."""
 
@@ -294,8 +354,8 @@ class Account:
     last_run: datetime | None = None
     last_status: str | None = None
     last_error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    """Client-specific data (calendar time zone, user ids, ...)."""
+    extra: AccountExtra = field(default_factory=AccountExtra)
+    """What calsync knows of the account's services (calendar time zone, user id, ...)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -310,7 +370,7 @@ class Account:
             "last_run": _iso(self.last_run),
             "last_status": self.last_status,
             "last_error": self.last_error,
-            "extra": dict(self.extra),
+            "extra": self.extra.to_json(),
         }
 
     @classmethod
@@ -323,14 +383,10 @@ class Account:
         state = shapes.text(data, "state", "active")
         if state not in ("active", "previously_synced"):
             raise ShapeError(f"state is {state!r}, not active or previously_synced")
-        extra = shapes.mapping(data, "extra", {}, null=True) or {}
-        for key in ("kind", "google_base", "calendar_tz", "pipedrive_name"):
-            shapes.text(extra, key, None, null=True)
-        for key in ("activity_types",):
-            for n, value in enumerate(shapes.listing(extra, key, []), 1):
-                if not isinstance(value, str):
-                    raise ShapeError(f"extra.{key} entry {n} is not a string")
-        shapes.mapping(extra, "pipedrive_budget", None, null=True)
+        try:
+            extra = AccountExtra.from_json(shapes.mapping(data, "extra", None, null=True) or {})
+        except ShapeError as err:
+            raise err.within("extra") from None
         return cls(
             id=shapes.identifier(data, "id"),
             email=shapes.text(data, "email", ""),
@@ -343,7 +399,7 @@ class Account:
             last_run=shapes.moment(data, "last_run"),
             last_status=shapes.text(data, "last_status", None, null=True),
             last_error=shapes.text(data, "last_error", None, null=True),
-            extra=dict(extra),
+            extra=extra,
         )
 
 
@@ -358,6 +414,9 @@ class Cursors:
     last_full_reconcile: datetime | None = None
     options_used: dict[str, Any] | None = None
     """The options of the last complete run (Options.to_json()): a change means a full run."""
+    retry: dict[str, int] = field(default_factory=dict)
+    """Items whose write failed ("google:<id>" / "pipedrive:<id>" -> runs failed in a row):
+    read again by id in the next runs, so one refused item never holds the cursors back."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -366,6 +425,7 @@ class Cursors:
             "pipedrive_updated_since": self.pipedrive_updated_since,
             "last_full_reconcile": _iso(self.last_full_reconcile),
             "options_used": self.options_used,
+            "retry": dict(self.retry),
         }
 
     @classmethod
@@ -377,47 +437,16 @@ class Cursors:
             shapes.moment(
                 {"pipedrive_updated_since": since.replace("Z", "+00:00")}, "pipedrive_updated_since"
             )
+        retry = shapes.mapping(data, "retry", None, null=True) or {}
+        for key in retry:
+            shapes.integer(retry, key)
         return cls(
             google_sync_token=shapes.text(data, "google_sync_token", None, null=True),
             google_calendar=shapes.text(data, "google_calendar", None, null=True),
             pipedrive_updated_since=since,
             last_full_reconcile=shapes.moment(data, "last_full_reconcile"),
             options_used=shapes.mapping(data, "options_used", None, null=True),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class PendingCreate:
-    """An intent recorded before a create whose remote id is not known in advance (Pipedrive).
-
-    `key` identifies the intent (e.g. "pipedrive:<google id>"); `marker` is what the created
-    item carries so that the next run can find it (the note marker "calsync:<google id>").
-    """
-
-    key: str
-    side: Side
-    source_id: str
-    marker: str
-    created_at: datetime
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "side": self.side,
-            "source_id": self.source_id,
-            "marker": self.marker,
-            "created_at": _iso(self.created_at),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PendingCreate:
-        """A stored intent; ShapeError when a field is missing or of the wrong type."""
-        return cls(
-            key=shapes.text(data, "key"),
-            side="pipedrive" if shapes.text(data, "side", "google") == "pipedrive" else "google",
-            source_id=shapes.identifier(data, "source_id"),
-            marker=shapes.text(data, "marker"),
-            created_at=shapes.moment(data, "created_at") or _now(),
+            retry=retry,
         )
 
 
@@ -448,14 +477,16 @@ def _check_run(doc: dict[str, Any]) -> None:
 
 
 class AccountData:
-    """Links, cursors, pending creates and runs of one account.
+    """Links, cursors and runs of one account.
 
-    Not thread-safe, and the in-memory copy is authoritative: use one Store per process and
-    write only while holding `Store.lock(account_id)`.
+    The in-memory copy is authoritative: use one Store per process and write only while
+    holding `Store.lock(account_id)`. Safe between threads: every change and flush holds
+    `guard` (the Store's lock).
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, guard: threading.RLock | None = None) -> None:
         self.folder = folder
+        self.guard = guard or threading.RLock()
         self._state = _File(folder / "state.json")
         self._runs_file = _File(folder / "runs.json")
         self._links: dict[str, Link] = {}
@@ -471,10 +502,6 @@ class AccountData:
             cursor_file.path, cursor_file.table("cursors")[:1], Cursors.from_json, "cursors entry"
         )
         self._cursors = cursors[0] if cursors else Cursors()
-        pending = self._state.table("pending")
-        self._pending = {
-            p.key: p for p in _read_all(state_path, pending, PendingCreate.from_json, "pending")
-        }
         runs = self._runs_file.table("runs")
         _read_all(self._runs_file.path, runs, _check_run, "run")
         self._runs = sorted(runs, key=lambda d: d["run"])
@@ -516,23 +543,20 @@ class AccountData:
 
     def put_link(self, link: Link) -> None:
         """Add or replace the link of a pair; a link sharing either id is replaced."""
-        for old in (self._links.get(link.google_id), self.link_by_pipedrive(link.pipedrive_id)):
-            if old is not None:
-                self._unindex(old)
-        self._index(link)
-        self._changed("links")
-
-    def put_links(self, links: Iterable[Link]) -> None:
-        with self.transaction():
-            for link in links:
-                self.put_link(link)
+        with self.guard:
+            for old in (self._links.get(link.google_id), self.link_by_pipedrive(link.pipedrive_id)):
+                if old is not None:
+                    self._unindex(old)
+            self._index(link)
+            self._changed("links")
 
     def delete_link(self, link: Link) -> None:
         """Forget the pair (by its Google id; also by its Pipedrive id if it moved)."""
-        for old in (self._links.get(link.google_id), self.link_by_pipedrive(link.pipedrive_id)):
-            if old is not None:
-                self._unindex(old)
-        self._changed("links")
+        with self.guard:
+            for old in (self._links.get(link.google_id), self.link_by_pipedrive(link.pipedrive_id)):
+                if old is not None:
+                    self._unindex(old)
+            self._changed("links")
 
     # -- cursors
 
@@ -540,28 +564,12 @@ class AccountData:
         return self._cursors
 
     def set_cursors(self, **changes: Any) -> Cursors:
-        cursors = dataclasses.replace(self._cursors, **changes)
-        if cursors != self._cursors:  # an idle run that read nothing new writes nothing
-            self._cursors = cursors
-            self._changed("cursors")
-        return self._cursors
-
-    # -- pending creates journal
-
-    def add_pending(
-        self, key: str, side: Side, source_id: str, marker: str, at: datetime | None = None
-    ) -> PendingCreate:
-        intent = PendingCreate(key, side, source_id, marker, at or _now())
-        self._pending[key] = intent
-        self._changed("pending")
-        return intent
-
-    def resolve_pending(self, key: str) -> None:
-        if self._pending.pop(key, None) is not None:
-            self._changed("pending")
-
-    def pending(self) -> list[PendingCreate]:
-        return sorted(self._pending.values(), key=lambda p: (p.created_at, p.key))
+        with self.guard:
+            cursors = dataclasses.replace(self._cursors, **changes)
+            if cursors != self._cursors:  # an idle run that read nothing new writes nothing
+                self._cursors = cursors
+                self._changed("cursors")
+            return self._cursors
 
     # -- runs
 
@@ -569,20 +577,21 @@ class AccountData:
         self, summary: RunSummary, events: Iterable[SyncEvent], at: datetime | None = None
     ) -> int:
         """Record a finished run (its summary and events, conflict losers included); returns its number."""
-        number = int(self._runs[-1]["run"]) + 1 if self._runs else 1
-        self._runs.append(
-            {
-                "run": number,
-                "at": _iso(at or _now()),
-                "summary": summary.to_json(),
-                "events": [e.to_json() for e in events],
-            }
-        )
-        del self._runs[:-MAX_RUNS]
-        self._runs_file.replace_table("runs", self._runs)
-        if self._depth == 0:
-            self._runs_file.flush()
-        return number
+        with self.guard:
+            number = int(self._runs[-1]["run"]) + 1 if self._runs else 1
+            self._runs.append(
+                {
+                    "run": number,
+                    "at": _iso(at or _now()),
+                    "summary": summary.to_json(),
+                    "events": [e.to_json() for e in events],
+                }
+            )
+            del self._runs[:-MAX_RUNS]
+            self._runs_file.replace_table("runs", list(self._runs))
+            if self._depth == 0:
+                self._runs_file.flush()
+            return number
 
     def last_run_idle(self) -> bool:
         """Whether the last recorded run did nothing (see RunSummary.idle)."""
@@ -623,8 +632,6 @@ class AccountData:
             self._links_dirty = True
         elif table == "cursors":
             self._cursor_file.replace_table("cursors", [self._cursors.to_json()])
-        elif table == "pending":
-            self._state.replace_table("pending", [p.to_json() for p in self._pending.values()])
         if self._depth == 0:
             self.flush()
 
@@ -635,30 +642,35 @@ class AccountData:
         The flush happens even when the block raises: each change records a side effect that
         already happened remotely, so it must not be lost.
         """
-        self._depth += 1
+        with self.guard:
+            self._depth += 1
         try:
             yield self
         finally:
-            self._depth -= 1
-            if self._depth == 0:
-                self.flush()
+            with self.guard:
+                self._depth -= 1
+                if self._depth == 0:
+                    self.flush()
 
     def flush(self) -> None:
         """Write what changed: at most one atomic replace per file."""
-        if self._links_dirty:
-            self._state.replace_table("links", [link.to_json() for link in self._links.values()])
-            self._links_dirty = False
-        self._state.flush()
-        # After the links: a crash in between leaves the older cursors, and the next run reads
-        # again what this one wrote (never cursors past links that were not saved).
-        self._cursor_file.flush()
-        self._runs_file.flush()
+        with self.guard:
+            if self._links_dirty:
+                links = [link.to_json() for link in self._links.values()]
+                self._state.replace_table("links", links)
+                self._links_dirty = False
+            self._state.flush()
+            # After the links: a crash in between leaves the older cursors, and the next run
+            # reads again what this one wrote (never cursors past links that were not saved).
+            self._cursor_file.flush()
+            self._runs_file.flush()
 
     def close(self) -> None:
-        self.flush()
-        self._state.close()
-        self._cursor_file.close()
-        self._runs_file.close()
+        with self.guard:
+            self.flush()
+            self._state.close()
+            self._cursor_file.close()
+            self._runs_file.close()
 
 
 # ---------------------------------------------------------------- the store
@@ -672,6 +684,7 @@ class Store:
         for made_before in ("accounts", "locks", "tokens"):  # an older calsync left them 0755
             if (self.home / made_before).is_dir():
                 private_dir(self.home / made_before)
+        self._guard = threading.RLock()
         self._index = _File(self.home / "calsync.json")
         docs = self._index.table("accounts")
         accounts = _read_all(self._index.path, docs, Account.from_json, "account")
@@ -711,32 +724,34 @@ class Store:
         pipedrive_domain: str = "",
         options: Options | None = None,
         account_id: str | None = None,
-        extra: dict[str, Any] | None = None,
+        extra: AccountExtra | None = None,
         at: datetime | None = None,
     ) -> Account:
         """A new active account; ids are "1", "2", ... unless given."""
-        if account_id is None:
-            numbers = [int(i) for i in self._accounts if i.isdigit()]
-            account_id = str(max(numbers, default=0) + 1)
-        if account_id in self._accounts:
-            raise StoreError(f"account {account_id!r} already exists")
-        account = Account(
-            id=account_id,
-            email=email,
-            pipedrive_email=pipedrive_email,
-            pipedrive_domain=pipedrive_domain,
-            options=options or Options(),
-            created_at=at or _now(),
-            extra=dict(extra or {}),
-        )
-        self._save_account(account)
-        return account
+        with self._guard:
+            if account_id is None:
+                numbers = [int(i) for i in self._accounts if i.isdigit()]
+                account_id = str(max(numbers, default=0) + 1)
+            if account_id in self._accounts:
+                raise StoreError(f"account {account_id!r} already exists")
+            account = Account(
+                id=account_id,
+                email=email,
+                pipedrive_email=pipedrive_email,
+                pipedrive_domain=pipedrive_domain,
+                options=options or Options(),
+                created_at=at or _now(),
+                extra=extra or AccountExtra(),
+            )
+            self._save_account(account)
+            return account
 
     def update_account(self, account_id: str, **changes: Any) -> Account:
         """Change fields of an account (options, needs_reconnect, last_run, last_status, ...)."""
-        account = dataclasses.replace(self.account(account_id), **changes)
-        self._save_account(account)
-        return account
+        with self._guard:
+            account = dataclasses.replace(self.account(account_id), **changes)
+            self._save_account(account)
+            return account
 
     def deactivate(self, account_id: str) -> Account:
         """Stop syncing: the account and its links are kept under "previously synced"."""
@@ -747,18 +762,21 @@ class Store:
         return self.update_account(account_id, state="active", needs_reconnect=False)
 
     def _save_account(self, account: Account) -> None:
-        self._accounts[account.id] = account
-        self._index.replace_table("accounts", [a.to_json() for a in self.accounts()])
-        self._index.flush()
+        with self._guard:
+            self._accounts[account.id] = account
+            self._index.replace_table("accounts", [a.to_json() for a in self.accounts()])
+            self._index.flush()
 
     # -- per-account data
 
     def data(self, account_id: str) -> AccountData:
-        """The account's links, cursors, pending creates and runs (opened once per Store)."""
-        self.account(account_id)
-        if account_id not in self._open:
-            self._open[account_id] = AccountData(self.home / "accounts" / _safe(account_id))
-        return self._open[account_id]
+        """The account's links, cursors and runs (opened once per Store)."""
+        with self._guard:
+            self.account(account_id)
+            if account_id not in self._open:
+                folder = self.home / "accounts" / _safe(account_id)
+                self._open[account_id] = AccountData(folder, self._guard)
+            return self._open[account_id]
 
     @contextlib.contextmanager
     def lock(self, account_id: str, wait: bool = False) -> Iterator[None]:
@@ -783,10 +801,11 @@ class Store:
             os.close(fd)
 
     def close(self) -> None:
-        for data in self._open.values():
-            data.close()
-        self._open.clear()
-        self._index.close()
+        with self._guard:
+            for data in self._open.values():
+                data.close()
+            self._open.clear()
+            self._index.close()
 
 
 def _sort_key(account_id: str) -> int:

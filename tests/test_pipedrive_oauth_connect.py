@@ -86,7 +86,7 @@ async def test_connect_with_pipedrive_oauth_then_a_first_sync(world, app_env):
     assert not connected.reused
     assert account.email == "anna.lindqvist@example.com"
     assert account.pipedrive_domain == PIPEDRIVE_DOMAIN  # the token answer's api_domain
-    assert account.extra["kind"] == "real"
+    assert account.extra.kind == "real"
 
     # Google's consent first, then Pipedrive's, with the app's client id, callback and a state.
     google_url, pipedrive_url = world.browser.opened

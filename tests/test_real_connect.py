@@ -214,8 +214,8 @@ async def test_connect_signs_in_through_google_and_stores_tokens_0600(world):
     assert not connected.reused
     assert account.email == "anna.lindqvist@example.com"
     assert account.pipedrive_domain == PIPEDRIVE_DOMAIN
-    assert account.extra["kind"] == "real"
-    assert account.extra["google_base"] == "https://www.googleapis.com"
+    assert account.extra.kind == "real"
+    assert account.extra.google_base == "https://www.googleapis.com"
 
     # The consent page was Google's, asked for the calendar scope only, with PKCE.
     (url,) = world.browser.opened

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -17,11 +17,12 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from sync import accounts as engine
 from sync import polling
 from sync.errors import CalsyncError
+from sync.models import SyncEvent
 from sync.polling import DEFAULT_INTERVAL
-from sync.quiet import QuietIdleRuns
 from sync.runner import run_once
 from sync.store import Account, Store
 from sync.vault import Vault
+from sync.watch import RunEvent, Unreachable, watch
 
 from .commands import CalsyncCommands
 from .demo import DemoSandbox, loopback_port
@@ -106,7 +107,7 @@ class CalsyncApp(App):
         # Accounts of the real services go on syncing when the app opens again; a demo
         # account of an earlier session starts when its log is opened (its sandbox first).
         for account in self.store.accounts("active"):
-            if account.extra.get("kind") != "sandbox" and not account.needs_reconnect:
+            if account.extra.kind != "sandbox" and not account.needs_reconnect:
                 self.ensure_watch(account.id)
 
     async def action_quit(self) -> None:
@@ -142,7 +143,7 @@ class CalsyncApp(App):
         if (
             self.demo is not None
             and self.demo.transport is not None
-            and (account is None or account.extra.get("google_base") == self.demo.url)
+            and (account is None or account.extra.google_base == self.demo.url)
         ):
             return self.demo.transport
         return self.transport
@@ -155,8 +156,8 @@ class CalsyncApp(App):
 
     def revive_demo(self, account: Account) -> None:
         """An earlier session's demo account: serve a sandbox on its port again (blocking)."""
-        port = loopback_port(account.extra.get("google_base", ""))
-        if account.extra.get("kind") != "sandbox" or port is None or self.demo is not None:
+        port = loopback_port(account.extra.google_base)
+        if account.extra.kind != "sandbox" or port is None or self.demo is not None:
             return
         # The port may be taken: most likely by a `calsync sandbox` that serves it already.
         with contextlib.suppress(OSError):
@@ -257,9 +258,9 @@ class CalsyncApp(App):
         def stopped() -> bool:
             return session.stop.is_set() or worker.is_cancelled
 
-        while not stopped():
+        async def run(account_id: str, now: datetime) -> AsyncIterator[SyncEvent]:
             account = self.store.account(account_id)
-            if account.extra.get("kind") == "sandbox" and self.demo is None:
+            if account.extra.kind == "sandbox" and self.demo is None:
                 # A demo account of an earlier session: serve its sandbox again and sign in
                 # to it afresh (the new sandbox does not know the old tokens).
                 self.revive_demo(account)
@@ -268,31 +269,42 @@ class CalsyncApp(App):
                 )
             force, session.force_next = session.force_next, False
             session.next_run = None
-            events = run_once(
+            async for event in run_once(
                 self.store,
                 self.vault,
                 account_id,
                 force_delete=force,
                 transport=self.transport_for(account),
-                now=self.now(),
-            )
-            quiet = QuietIdleRuns(batcher.add, quiet=session.runs > 0)
-            try:
-                async for event in events:
-                    quiet.add_event(event)
+                now=now,
+            ):
+                yield event
+
+        async def sleep(seconds: float) -> None:
+            if not stopped():
+                session.wake.wait(seconds)  # this thread's own loop: nothing else waits on it
+            session.wake.clear()
+
+        def budget(account_id: str) -> polling.Budget | None:
+            return self.store.account(account_id).extra.pipedrive_budget
+
+        items = watch([account_id], run, interval=self.watch_interval, budget=budget,
+                      clock=self.now, sleep=sleep, stopped=stopped)  # fmt: skip
+        try:
+            async with contextlib.aclosing(items):
+                async for item in items:
+                    if isinstance(item, RunEvent):
+                        batcher.add(item.event)
+                    elif isinstance(item, Unreachable):
+                        # The app stops and says so (a dialog); Sync now tries again.
+                        raise item.error
+                    else:
+                        batcher.flush()
+                        session.next_run = item.until
+                        self.post_message(SessionChanged(account_id))
                     if stopped():
                         break
-            finally:
-                await events.aclose()
-                quiet.release()
-                batcher.flush()
-            if stopped():
-                break
-            wait = polling.interval_for(self.store.account(account_id).extra, self.watch_interval)
-            session.next_run = self.now() + timedelta(seconds=wait)
-            self.post_message(SessionChanged(account_id))
-            session.wake.wait(wait)
-            session.wake.clear()
+        finally:
+            batcher.flush()
 
     def on_sync_events(self, message: SyncEvents) -> None:
         session = self.session(message.account_id)
@@ -396,7 +408,7 @@ class CalsyncApp(App):
     async def reconnect(self, account_id: str) -> None:
         account = self.store.account(account_id)
         try:
-            if account.extra.get("kind") == "sandbox" and self.demo is None:
+            if account.extra.kind == "sandbox" and self.demo is None:
                 await asyncio.to_thread(self.revive_demo, account)
             account = await engine.reconnect(
                 self.store, self.vault, account, transport=self.transport_for(account)

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sync.polling import DEFAULT_INTERVAL  # stdlib only: keeps start-up quick
+from sync.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE  # stdlib only: keeps start-up quick
+from sync.polling import DEFAULT_INTERVAL
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_GUARDED = 0, 1, 2, 3
 LIMIT_PLANS = ("off", "lite", "growth", "premium", "ultimate")
 
 

@@ -40,7 +40,7 @@ STATUS_STYLE = {
 def zone(account: Account) -> ZoneInfo:
     """The account's calendar time zone (times are shown as the calendar shows them)."""
     try:
-        return ZoneInfo(account.extra.get("calendar_tz") or "UTC")
+        return ZoneInfo(account.extra.calendar_tz or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
 
@@ -78,7 +78,7 @@ def event_line(event: SyncEvent, tz: ZoneInfo) -> Text:
             line.append(f" · {when}", style="dim")
     reason = safe_text(event.reason)
     if event.kind == "conflict":
-        winner = event.detail.get("winner", "")
+        winner = conflict_winner(event)
         reason = f"{winner} version kept" + (f": {reason}" if reason else "")
     if reason and (event.kind not in ("create", "update", "delete") or not event.title):
         sep = " — " if (event.title or event.when) else ""
@@ -130,3 +130,10 @@ def time_left(seconds: float | None) -> str:
     if seconds < 90 * 60:
         return f"about {round(seconds / 60):.0f} min left"
     return f"about {seconds / 3600:.1f} h left"
+
+
+def conflict_winner(event: SyncEvent) -> str:
+    """The side whose version a conflict kept ("google" / "pipedrive"); runs logged before the
+    winner became a record kept only its side."""
+    winner = event.detail.get("winner", "")
+    return str(winner.get("side", "") if isinstance(winner, dict) else winner)

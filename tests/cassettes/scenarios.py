@@ -20,7 +20,7 @@ import httpx
 
 from sync.options import Options
 from sync.runner import run_once
-from sync.store import Store
+from sync.store import AccountExtra, Store
 from sync.vault import Vault
 
 from .realhosts import (
@@ -198,13 +198,13 @@ class World:
             pipedrive_domain=PIPEDRIVE_DOMAIN,
             options=Options(linked_contacts=True),
             at=NOW,
-            extra={
-                "google_base": GOOGLE_API,
-                "kind": "real",
-                "calendar_tz": CALENDAR_TZ,
-                "pipedrive_user_id": PIPEDRIVE_USER_ID,
-                "activity_types": ACTIVITY_TYPES,
-            },
+            extra=AccountExtra(
+                google_base=GOOGLE_API,
+                kind="real",
+                calendar_tz=CALENDAR_TZ,
+                pipedrive_user_id=PIPEDRIVE_USER_ID,
+                activity_types=tuple(ACTIVITY_TYPES),
+            ),
         )
         if self.recording:
             tokens = self.app.state.sandbox.tokens

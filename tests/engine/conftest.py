@@ -4,6 +4,7 @@ helpers that run the engine and look at both sides through the sandbox's own API
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -229,6 +230,19 @@ class Env:
         return answer.json()["data"]
 
 
+class Dated(httpx.AsyncBaseTransport):
+    """The sandbox, with a Date header on every answer by the sandbox's clock, as Google's and
+    Pipedrive's answers carry their servers' time."""
+
+    def __init__(self, env: Env) -> None:
+        self.env, self.inner = env, env.transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        response.headers["date"] = format_datetime(self.env.now, usegmt=True)
+        return response
+
+
 def timed(start: datetime, minutes: int = 60, tz: str = STOCKHOLM) -> dict:
     """start/end of a timed Google event, written in `tz`."""
     zone = ZoneInfo(tz)
@@ -267,4 +281,4 @@ async def env(make_env) -> Env:
     return await make_env()
 
 
-__all__ = ["BASE", "NEW_YORK", "NOW", "STOCKHOLM", "Env", "Result", "timed"]
+__all__ = ["BASE", "NEW_YORK", "NOW", "STOCKHOLM", "Dated", "Env", "Result", "timed"]

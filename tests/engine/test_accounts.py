@@ -18,7 +18,7 @@ async def test_connect_registers_the_sandbox_account(env):
     assert account.email == "anna.lindqvist@example.com"
     assert account.state == "active"
     assert account.pipedrive_domain == BASE
-    assert account.extra["calendar_tz"] == "Europe/Stockholm"
+    assert account.extra.calendar_tz == "Europe/Stockholm"
     assert set(account.options.push_types) == {
         "call", "meeting", "task", "deadline", "email", "lunch",
     }  # fmt: skip
@@ -51,7 +51,7 @@ async def test_options_set_and_read_back(env):
         "window_past_days": 7, "window_future_days": 90,
     }  # fmt: skip
     assert account.options.to_json() == expected
-    assert account.extra["calendar_tz"] == other.get("timeZone", "UTC")
+    assert account.extra.calendar_tz == other.get("timeZone", "UTC")
     # A fresh Store reads the same options from disk.
     assert Store(env.home).account(env.account_id).options.to_json() == expected
 

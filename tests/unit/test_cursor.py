@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import httpx
 
+from sync.commit import next_pipedrive_cursor as _next_cursor
 from sync.http import Http
 from sync.pipedrive_api import Pipedrive
-from sync.runner import _next_cursor
 
 SECOND = "2026-11-25T12:00:00Z"
 
@@ -47,5 +47,6 @@ async def test_the_listing_remembers_when_it_began_by_the_servers_clock():
             return {}
 
         pd = Pipedrive(Http("pipedrive", c, auth_headers=no_auth))
-        assert len(await pd.list_activities()) == 2
-    assert pd.listed_at == datetime(2026, 11, 25, 12, 0, 5, tzinfo=UTC)  # the first page's
+        listing = await pd.list_activities()
+    assert len(listing.items) == 2
+    assert listing.listed_at == datetime(2026, 11, 25, 12, 0, 5, tzinfo=UTC)  # the first page's

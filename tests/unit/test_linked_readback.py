@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sync.actions import Conflict, CreateOnPipedrive, RewriteGoogle, UpdateGoogle, UpdatePipedrive
 from sync.mapping import LINKED_KEY, email_tag, google_body, item_from_google
 from sync.models import Attendee, CalendarItem, Contact, Link, LinkedContacts
 from sync.options import Options
-from sync.planner import Conflict, CreateOnPipedrive, UpdateGoogle, UpdatePipedrive, plan
+from tests.planning import plan
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 T = NOW + timedelta(days=2)
@@ -94,7 +95,8 @@ def test_a_google_change_imported_when_linked_contacts_switch_rewrites_the_copy(
     link, g, p = pair(origin)
     g2 = changed(g, private=True)
     assert run(link, g2, p, Options()).actions == (
-        UpdatePipedrive(link, g2, "private", rewrite_google=True),
+        RewriteGoogle(link, g2),
+        UpdatePipedrive(link, g2, "private"),
     )
     # Any other run: the import alone.
     assert run(link, g2, p, Options(), rewrite_google=False).actions == (
@@ -106,7 +108,7 @@ def test_a_conflict_google_wins_when_linked_contacts_switch_rewrites_the_copy():
     link, g, p = pair()
     g2, p2 = changed(g, 5, title="g"), changed(p, 10, title="p")
     actions = run(link, g2, p2, Options()).actions
-    assert actions == (UpdatePipedrive(link, g2, "private", rewrite_google=True),
+    assert actions == (RewriteGoogle(link, g2), UpdatePipedrive(link, g2, "private"),
                        Conflict(g2, p2, "both changed; Google changed last (or a tie)"))  # fmt: skip
     # Pipedrive wins: its update of the copy is written under the new options anyway.
     g2, p2 = changed(g, 10, title="g"), changed(p, 5, title="p")
@@ -131,7 +133,10 @@ def test_a_restore_from_a_copy_rewrites_it_when_it_may_carry_linked_contacts(on,
     link, g, p = pair()
     g2, gone = changed(g, title="x"), dataclasses.replace(p, deleted=True)
     pl = run(link, g2, gone, Options(linked_contacts=on), rewrite_google=switched)
-    assert pl.actions == (CreateOnPipedrive(g2, "private", replaces=link, rewrite_google=True),)
+    assert pl.actions == (
+        RewriteGoogle(link, g2, with_linked=False),
+        CreateOnPipedrive(g2, "private", replaces=link),
+    )
     pl = run(link, g2, gone, Options(), rewrite_google=False)
     assert pl.actions == (CreateOnPipedrive(g2, "private", replaces=link),)
 

@@ -216,7 +216,7 @@ def test_timed_activity():
     )
     assert it.attendees == (Attendee("erik@nordvik.se", "Erik", "accepted"),)
     assert it.origin == "google:ev1"
-    assert it.time_zone is None and it.linked is None
+    assert it.time_zone is None
 
 
 def test_activity_variants():

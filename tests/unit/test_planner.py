@@ -8,9 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sync.models import CalendarItem, Link
-from sync.options import Options
-from sync.planner import (
+from sync.actions import (
     Conflict,
     CreateOnGoogle,
     CreateOnPipedrive,
@@ -19,13 +17,16 @@ from sync.planner import (
     ForgetLink,
     Plan,
     Relink,
+    ResetPlaceholder,
     Skip,
     UpdateGoogle,
     UpdatePipedrive,
-    action_event,
     guard,
-    plan,
 )
+from sync.models import CalendarItem, Link
+from sync.options import Options
+from sync.report import event_for as action_event
+from tests.planning import plan
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 T = NOW + timedelta(days=2)
@@ -383,7 +384,10 @@ def test_a_placeholder_given_details_is_reset_after_its_time_goes_back(change):
     link, gi, pi = _busy_pair()
     changed = edit(pi, **change)
     pl = run([link], [], [changed], TWO.replace(private="busy"))
-    assert pl.actions == (UpdateGoogle(link, changed, only_time=True, reset_placeholder=True),)
+    assert pl.actions == (
+        UpdateGoogle(link, changed, only_time=True),
+        ResetPlaceholder(link, changed),
+    )
 
 
 def test_public_mode_never_drops_privacy_on_google():
@@ -642,7 +646,7 @@ def mass_delete(n_deleted, n_total):
 
 def test_guard_holds_a_plan_deleting_most_of_a_side():
     pl = mass_delete(6, 10)
-    assert pl.deletes("pipedrive") == 6 and pl.deletes_share("pipedrive", 10) == 0.6
+    assert pl.deletes("pipedrive") == 6
     reason = guard(pl, google_total=10, pipedrive_total=10)
     assert (
         reason
@@ -664,7 +668,7 @@ def test_guard_threshold_is_configurable_and_covers_google():
     pl = run([link], [], [deleted(pi)])
     assert pl.deletes("google") == 1
     assert guard(pl, 1, 1, threshold=0.5, minimum=1).startswith("would delete 1 of 1 Google events")
-    assert Plan().deletes_share("google", 0) == 0.0
+    assert Plan().deletes("google") == 0
 
 
 # ---------------------------------------------------------------- reporting actions

@@ -10,7 +10,6 @@ from sync.polling import (
     BUDGET_SHARE,
     DEFAULT_INTERVAL,
     Budget,
-    interval_for,
     next_interval,
     observe,
 )
@@ -20,7 +19,7 @@ NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # 12 hours before the budget r
 
 def test_without_budget_headers_the_interval_is_the_one_asked_for():
     assert next_interval(DEFAULT_INTERVAL, None) == DEFAULT_INTERVAL
-    assert interval_for({}, 7.0) == 7.0
+    assert next_interval(7.0, None) == 7.0
     assert observe(None, None, NOON) is None
 
 
@@ -53,4 +52,4 @@ def test_the_budget_survives_a_round_trip_through_the_account():
     budget = Budget(left=123, spent=4, at=NOON)
     assert Budget.from_json(budget.to_json()) == budget
     assert Budget.from_json({"left": "x"}) is None
-    assert interval_for({"pipedrive_budget": budget.to_json()}, 4.0) > 4.0
+    assert next_interval(4.0, Budget.from_json(budget.to_json())) > 4.0

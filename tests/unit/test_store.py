@@ -7,7 +7,6 @@ import os
 import stat
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -112,7 +111,7 @@ def test_default_home_honours_calsync_home(monkeypatch, tmp_path):
 def test_links_indexes_and_persistence(home, st):
     st.add_account("a@example.com")
     data = st.data("1")
-    data.put_links([mklink(1, "ser"), mklink(2, "ser"), mklink(3)])
+    put_links(data, [mklink(1, "ser"), mklink(2, "ser"), mklink(3)])
     assert data.link_by_google("ev00001") == mklink(1, "ser")
     assert data.link_by_pipedrive("3") == mklink(3)
     assert [link.pipedrive_id for link in data.links_by_series("ser")] == ["1", "2"]
@@ -127,6 +126,12 @@ def test_links_indexes_and_persistence(home, st):
     reopened = Store(home).data("1")
     assert sorted(link.google_id for link in reopened.links()) == ["ev00002", "evNEW"]
     assert reopened.link_by_pipedrive("3") == moved
+
+
+def put_links(data, links) -> None:
+    with data.transaction():
+        for link in links:
+            data.put_link(link)
 
 
 def count_replaces(monkeypatch):
@@ -149,7 +154,6 @@ def test_changes_in_a_transaction_are_one_write(monkeypatch, st):
         for i in range(500):
             data.put_link(mklink(i))
         data.set_cursors(google_sync_token="tok")
-        data.add_pending("pipedrive:ev1", "pipedrive", "ev1", "calsync:ev1", NOW)
         with data.transaction():  # nested: still one write
             data.delete_link(mklink(0))
         assert calls == []
@@ -161,7 +165,7 @@ def test_changes_in_a_transaction_are_one_write(monkeypatch, st):
 def test_unchanged_cursors_write_nothing_and_never_the_links(monkeypatch, st):
     st.add_account("a@example.com")
     data = st.data("1")
-    data.put_links(mklink(i) for i in range(100))
+    put_links(data, [mklink(i) for i in range(100)])
     data.set_cursors(google_sync_token="tok", pipedrive_updated_since="2026-03-20T09:00:00Z")
     calls = count_replaces(monkeypatch)
     data.set_cursors(google_sync_token="tok")  # an idle run: the same cursors
@@ -201,30 +205,27 @@ def test_transaction_flushes_even_when_the_block_fails(home, st):
     assert Store(home).data("1").link_by_google("ev00001") == mklink(1)
 
 
-def test_twenty_thousand_links_flush_fast(home, st):
+def test_twenty_thousand_links_are_one_write_and_all_found_again(monkeypatch, home, st):
+    """How fast is bench/store_ops.py's; here: one file replace for a transaction of any size,
+    every link found by either id, all of them back after a reopen."""
     st.add_account("a@example.com")
     data = st.data("1")
     links = [mklink(i, f"s{i % 100}") for i in range(20_000)]
-    started = time.perf_counter()
-    data.put_links(links)
-    first = time.perf_counter() - started
-    started = time.perf_counter()
+    calls = count_replaces(monkeypatch)
+    put_links(data, links)
     with data.transaction():
         for link in links[:5000]:
             data.put_link(link)
-    second = time.perf_counter() - started
-    assert first < 1.0 and second < 1.0, (first, second)
-    started = time.perf_counter()
-    for i in range(20_000):
-        assert data.link_by_pipedrive(str(i)) is not None
-    assert time.perf_counter() - started < 0.5
+    assert calls == ["state.json", "state.json"]
+    assert all(data.link_by_pipedrive(str(i)) is not None for i in range(20_000))
+    assert len(data.links_by_series("s7")) == 200
     assert len(Store(home).data("1")) == 20_000
 
 
 # ---------------------------------------------------------------- cursors, journal, runs
 
 
-def test_cursors_and_pending_journal_persist(home, st):
+def test_cursors_persist(home, st):
     st.add_account("a@example.com")
     data = st.data("1")
     assert data.cursors() == Cursors()
@@ -234,16 +235,9 @@ def test_cursors_and_pending_journal_persist(home, st):
         pipedrive_updated_since="2026-06-01T00:00:00Z",
         last_full_reconcile=NOW,
     )
-    data.add_pending("pipedrive:ev2", "pipedrive", "ev2", "calsync:ev2", NOW + timedelta(seconds=1))
-    data.add_pending("pipedrive:ev1", "pipedrive", "ev1", "calsync:ev1", NOW)
-    data.add_pending("pipedrive:ev3", "pipedrive", "ev3", "calsync:ev3", NOW)
-    data.resolve_pending("pipedrive:ev3")
-    data.resolve_pending("never-there")
     again = Store(home).data("1")
     assert again.cursors().google_sync_token == "tok1"
     assert again.cursors().last_full_reconcile == NOW
-    assert [p.source_id for p in again.pending()] == ["ev1", "ev2"]
-    assert again.pending()[0].marker == "calsync:ev1"
 
 
 def test_runs_are_numbered_kept_and_trimmed(home, st):

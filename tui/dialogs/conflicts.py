@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from sync.models import SyncEvent
 from sync.safe_text import safe_text
 
-from ..format import when_text
+from ..format import conflict_winner, when_text
 
 SIDE_NAME = {"google": "Google Calendar", "pipedrive": "Pipedrive"}
 
@@ -88,7 +88,7 @@ class ConflictsView(ModalScreen[None]):
 
     def show(self, index: int) -> None:
         event = self.conflicts[index]
-        winner = event.detail.get("winner", "google")
+        winner = conflict_winner(event) or "google"
         loser = event.detail.get("loser") or {}
         lost_side = loser.get("side", "pipedrive" if winner == "google" else "google")
         self.query_one("#kept-label", Label).update(

@@ -79,8 +79,8 @@ class AccountCard(Vertical):
         calendar = "Primary calendar" if o.calendar in ("primary", a.email) else o.calendar
         text = Text()
         text.append(a.email, style="bold")
-        text.append(f"  ⇄  Pipedrive {a.extra.get('pipedrive_name') or a.pipedrive_email}")
-        if a.extra.get("kind") == "sandbox":
+        text.append(f"  ⇄  Pipedrive {a.extra.pipedrive_name or a.pipedrive_email}")
+        if a.extra.kind == "sandbox":
             text.append("  (offline sandbox)", style="dim")
         text.append("\n")
         sync_type = "Two-way" if o.sync_type == "two-way" else "One-way"

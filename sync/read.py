@@ -1,0 +1,194 @@
+"""The first phase of a run, `read`: both sides' changes (or complete listings) as a Snapshot.
+
+Google: events.list with the sync token, or the whole window (the first run, a 410, a full
+reconcile). Pipedrive: activities updated since the cursor, or all of the user's. Both are
+normalised to CalendarItems; what cannot be read is kept apart with its reason. The raw
+listings are let go here: at 10,000 + 10,000 they are the run's biggest objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from .google_api import GoogleCalendar, SyncTokenExpired
+from .mapping import UnmappableItem, item_from_google, item_from_pipedrive
+from .models import CalendarItem, Link, Side
+from .options import Options
+from .services import Services
+from .snapshot import Snapshot, Unreadable
+from .store import Cursors
+
+CONTACT_KEYS = ("person_id", "org_id", "deal_id")  # what linked contacts read of an activity
+
+
+async def read(
+    services: Services,
+    *,
+    options: Options,
+    cursors: Cursors,
+    series_links: Callable[[str], list[Link]],
+    calendar_tz: str,
+    owner_id: int | None,
+    now: datetime,
+    full: bool,
+) -> Snapshot:
+    """Both sides' changes since `cursors` (or, with `full`, the window whole) as a Snapshot.
+
+    `series_links(master id)`: the links of a recurring series' instances, to find those that
+    left the series without a tombstone in an incremental feed."""
+    window = options.window(now)
+    google, expired = services.google, False
+    try:
+        page = await (
+            google.list_events(options.calendar, time_min=window[0], time_max=window[1])
+            if full
+            else google.list_events(options.calendar, sync_token=cursors.google_sync_token)
+        )
+    except SyncTokenExpired:
+        full, expired = True, True
+        page = await google.list_events(options.calendar, time_min=window[0], time_max=window[1])
+    google_raw = list(page.items)
+    if not full:
+        google_raw += await _vanished_instances(
+            google, options.calendar, google_raw, series_links, window
+        )
+    since = None
+    if not full and cursors.pipedrive_updated_since:
+        since = datetime.fromisoformat(cursors.pipedrive_updated_since.replace("Z", "+00:00"))
+    listing = await services.pipedrive.list_activities(updated_since=since, owner_id=owner_id)
+    raw_activities = listing.items
+    listed = len(raw_activities)
+    retried = 0
+    if not full and cursors.retry:
+        retried = await _read_again(
+            services, options.calendar, cursors.retry, google_raw, raw_activities
+        )
+    unreadable: list[Unreadable] = []
+    return Snapshot(
+        now=now,
+        full=full,
+        google=_normalise(google_raw, "google", calendar_tz, unreadable),
+        pipedrive=_normalise(raw_activities, "pipedrive", calendar_tz, unreadable),
+        unreadable=tuple(unreadable),
+        google_listed=len(page.items),
+        pipedrive_listed=listed,
+        retried=retried,
+        next_sync_token=page.next_sync_token,
+        google_token_expired=expired,
+        google_listed_at=page.listed_at,
+        pipedrive_listed_at=listing.listed_at,
+        pipedrive_newest=max(
+            (
+                str(a["update_time"])
+                for a in raw_activities
+                if isinstance(a, dict) and a.get("update_time")
+            ),
+            default=None,
+        ),
+        contacts={
+            str(a["id"]): {k: a[k] for k in CONTACT_KEYS if a.get(k)}
+            for a in raw_activities
+            if isinstance(a, dict) and "id" in a
+        }
+        if options.linked_contacts
+        else {},
+        calendar=options.calendar,
+        calendar_used=cursors.google_calendar,
+        options_used=cursors.options_used,
+    )
+
+
+async def _read_again(
+    services: Services,
+    calendar_id: str,
+    keys: Iterable[str],
+    google: list[dict],
+    pipedrive: list[dict],
+) -> int:
+    """Add the items whose write failed in an earlier run (by id, unless the feeds carried
+    them anyway): what they are now, or a tombstone when they are gone. How many were read."""
+    listed = {("google", str(e.get("id"))) for e in google} | {
+        ("pipedrive", str(a.get("id"))) for a in pipedrive if isinstance(a, dict)
+    }
+    n = 0
+    for key in sorted(keys):
+        side, _, item_id = key.partition(":")
+        if (side, item_id) in listed or side not in ("google", "pipedrive"):
+            continue
+        n += 1
+        if side == "google":
+            event = await services.google.get_event(calendar_id, item_id)
+            google.append(event or {"id": item_id, "status": "cancelled"})
+        else:
+            activity = await services.pipedrive.get_activity(item_id)
+            pipedrive.append(activity or {"id": item_id, "is_deleted": True})
+    return n
+
+
+def _normalise(
+    raw: list[dict], side: Side, calendar_tz: str, unreadable: list[Unreadable]
+) -> dict[str, CalendarItem]:
+    items: dict[str, CalendarItem] = {}
+    for data in raw:
+        try:
+            item = (
+                item_from_google(data, calendar_tz)
+                if side == "google"
+                else item_from_pipedrive(data)
+            )
+        except (UnmappableItem, ValueError, KeyError, TypeError, AttributeError) as exc:
+            ok = isinstance(data, dict)
+            title = str(data.get("summary") or data.get("subject") or "") if ok else ""
+            item_id = str(data.get("id", "?")) if ok else "?"
+            unreadable.append(Unreadable(side, item_id, title, f"cannot be read: {exc}"))
+            continue
+        items[item.id] = item
+    return items
+
+
+async def _vanished_instances(
+    google: GoogleCalendar,
+    calendar_id: str,
+    items: list[dict],
+    series_links: Callable[[str], list[Link]],
+    window: tuple[datetime, datetime],
+) -> list[dict]:
+    """Tombstones for linked instances that left their series without one in the feed.
+
+    When a series' master is moved or its rule changes, Google's incremental feed
+    (singleEvents) lists the new instances, and the old instance ids may simply stop
+    existing. For each series the feed touched, list its instances in the window; each
+    linked instance not among them is fetched, and counts as deleted only if it is gone.
+    """
+    seen = {str(e.get("id")) for e in items}
+    masters_gone = {
+        str(e.get("id"))
+        for e in items
+        if e.get("status") == "cancelled" and not e.get("recurringEventId")
+    }
+    series = sorted(
+        {str(e["recurringEventId"]) for e in items if e.get("recurringEventId")} - masters_gone
+    )
+    out: list[dict] = []
+    for series_id in series:
+        linked = [
+            link
+            for link in series_links(series_id)
+            if link.google_id not in seen and (link.end is None or link.end > window[0])
+        ]
+        if not linked:
+            continue
+        current = await google.instances(
+            calendar_id, series_id, time_min=window[0], time_max=window[1]
+        )
+        alive = {str(e.get("id")) for e in current or () if e.get("status") != "cancelled"}
+        for link in linked:
+            if link.google_id in alive:
+                continue
+            event = await google.get_event(calendar_id, link.google_id)
+            if event is None or event.get("status") == "cancelled":
+                out.append(
+                    {"id": link.google_id, "status": "cancelled", "recurringEventId": series_id}
+                )
+    return out

@@ -1,0 +1,126 @@
+"""The Pipedrive side of `apply`: one handler per action that writes Pipedrive (delete, update,
+create, placeholder reset), one request each (Pipedrive has no batch endpoint)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .actions import (
+    CreateOnPipedrive,
+    DeletePipedrive,
+    ResetPlaceholder,
+    UpdatePipedrive,
+    pair_key,
+    verb,
+)
+from .http import ApiError
+from .mapping import UnmappableItem, item_from_pipedrive, pipedrive_body, pipedrive_marker
+from .models import CalendarItem, Side, SyncEvent
+from .options import PrivateMode
+from .outcome import Ledger, Outcome, RunContext
+from .report import event_for
+
+PipedriveAction = DeletePipedrive | UpdatePipedrive | CreateOnPipedrive | ResetPlaceholder
+FAILURES = (ApiError, ValueError, UnmappableItem)
+
+
+class PipedriveWriter:
+    def __init__(self, ctx: RunContext, ledger: Ledger, outcome: Outcome) -> None:
+        self.ctx = ctx
+        self.ledger = ledger
+        self.outcome = outcome
+        self.pipedrive = ctx.services.pipedrive
+
+    async def apply(self, action: PipedriveAction) -> list[SyncEvent]:
+        """Apply one Pipedrive write; its events (an error event if it failed)."""
+        try:
+            if isinstance(action, DeletePipedrive):
+                return await self._delete(action)
+            if isinstance(action, UpdatePipedrive):
+                return await self._update(action)
+            if isinstance(action, ResetPlaceholder):
+                return await self._reset(action)
+            return await self._create_from(action)
+        except FAILURES as exc:
+            if isinstance(action, ResetPlaceholder):
+                # The event's time went back, the placeholder was not restored: the next run
+                # must see the activity as changed and try again.
+                self.ledger.side(action.link, "pipedrive", None)
+            return [
+                self.outcome.error(
+                    action, getattr(action, "item", None), "pipedrive", exc, self.ctx.now
+                )
+            ]
+
+    def _done(self, action: PipedriveAction) -> list[SyncEvent]:
+        self.outcome.count("pipedrive", verb(action))
+        event = event_for(action, self.ctx.now)
+        assert event is not None
+        return [event]
+
+    async def _delete(self, action: DeletePipedrive) -> list[SyncEvent]:
+        if action.inferred and await self._event_alive(action.link.google_id):
+            # The event was only missing from the window's listing (it moved out of the
+            # window): it was not deleted, so its activity stays.
+            self.ledger.forget(action.link)
+            return []
+        deleted = await self.pipedrive.delete_activity(action.link.pipedrive_id)
+        self.ledger.forget(action.link)
+        return self._done(action) if deleted else []
+
+    async def _update(self, action: UpdatePipedrive) -> list[SyncEvent]:
+        item = self.outcome.rewritten.get(pair_key(action), action.item)
+        body = pipedrive_body(
+            item,
+            self.ctx.options,
+            marker=pipedrive_marker(action.item.id),
+            private_mode=action.private_mode,
+            create=False,
+        )
+        answer = await self.pipedrive.update_activity(action.link.pipedrive_id, body)
+        if answer is None:
+            # Gone meanwhile: the event still wants its activity.
+            self.ledger.forget(action.link)
+            return await self._create(action, item, action.private_mode, action.link.origin)
+        self.ledger.pair(item, item_from_pipedrive(answer), action.link.origin)
+        return self._done(action)
+
+    async def _reset(self, action: ResetPlaceholder) -> list[SyncEvent]:
+        body = pipedrive_body(
+            dataclasses.replace(action.item, private=True),
+            self.ctx.options,
+            marker=pipedrive_marker(action.link.google_id),
+            private_mode="busy",
+            create=False,
+        )
+        answer = await self.pipedrive.update_activity(action.link.pipedrive_id, body)
+        if answer is None:
+            return []  # gone meanwhile: the next run sees it deleted
+        self.ledger.side(action.link, "pipedrive", item_from_pipedrive(answer))
+        return self._done(action)
+
+    async def _create_from(self, action: CreateOnPipedrive) -> list[SyncEvent]:
+        if action.replaces is None:
+            return await self._create(action, action.item, action.private_mode, "google")
+        # A restore keeps the pair's origin (the side it started from).
+        item = self.outcome.rewritten.get(pair_key(action), action.item)
+        self.ledger.forget(action.replaces)
+        return await self._create(action, item, action.private_mode, action.replaces.origin)
+
+    async def _create(
+        self, action: PipedriveAction, item: CalendarItem, mode: PrivateMode, origin: Side
+    ) -> list[SyncEvent]:
+        marker = pipedrive_marker(item.id)
+        body = pipedrive_body(item, self.ctx.options, marker=marker, private_mode=mode, create=True)
+        created = await self.pipedrive.create_activity(body, marker=marker, started=self.ctx.now)
+        self.ledger.pair(item, item_from_pipedrive(created), origin)
+        self.outcome.count("pipedrive", "create")
+        event = event_for(
+            CreateOnPipedrive(item, mode, getattr(action, "replaces", None)), self.ctx.now
+        )
+        assert event is not None
+        return [event]
+
+    async def _event_alive(self, event_id: str) -> bool:
+        current = await self.ctx.services.google.get_event(self.ctx.calendar_id, event_id)
+        return current is not None and current.get("status") != "cancelled"
