@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from .errors import AuthError, ServiceUnavailable
+from .http import unreachable
 
 REFRESH_MARGIN = timedelta(seconds=60)
 
@@ -124,8 +125,10 @@ class OAuthSession:
             try:
                 response = await self.client.post(self.tokens.token_uri, data=data, **extra)
             except httpx.TransportError as exc:
-                raise ServiceUnavailable(
-                    f"cannot reach {self.service}'s sign-in service: {exc.__class__.__name__}"
+                raise unreachable(
+                    f"{self.service.capitalize()}'s sign-in service",
+                    self.tokens.token_uri,
+                    exc,
                 ) from None
             if response.status_code in (400, 401):
                 raise AuthError(

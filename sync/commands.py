@@ -1,4 +1,5 @@
-"""The headless commands' logic (connect, options, sync, accounts, disconnect, reconnect, log).
+"""The headless commands' logic (connect, options, calendars, sync, accounts, disconnect,
+reconnect, log).
 
 `tui/cli.py` parses the command line and calls these; each returns the process exit code
 and writes its output to the given streams. Errors a user can cause are raised as
@@ -11,7 +12,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,16 +24,33 @@ from .safe_text import safe_json, safe_text
 from .store import Account, Store
 from .vault import Vault
 from .watch import RunEvent, Waiting, watch
+from .when import TimeView, machine_view
+from .wording import plural
 
 ARROW = {"google": "→ Google   ", "pipedrive": "→ Pipedrive", None: "           "}
 
 
-class Console:
-    """Where output goes (stdout for results, stderr for progress and problems)."""
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
 
-    def __init__(self, out: IO[str] | None = None, err: IO[str] | None = None) -> None:
+
+class Console:
+    """Where output goes (stdout for results, stderr for progress and problems), and the clock
+    that dates are shown against (a year on dates outside its current one)."""
+
+    def __init__(
+        self,
+        out: IO[str] | None = None,
+        err: IO[str] | None = None,
+        clock: Callable[[], datetime] = _wall_clock,
+    ) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
+        self.clock = clock
+
+    def view(self, account: Account) -> TimeView:
+        """Times as the account's calendar shows them."""
+        return TimeView.for_account(account.extra, self.clock())
 
     def print(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -65,19 +83,24 @@ def account_json(account: Account) -> dict[str, Any]:
     }
 
 
-def _when(value: datetime | date | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.astimezone().strftime("%a %d %b %H:%M")
-    return value.strftime("%a %d %b") + " (all day)"
+def calendar_label(account: Account) -> str:
+    """The synced calendar as a person knows it: its name ("Team"), never a bare id when the
+    name is known; "Primary calendar" for the account's own."""
+    o = account.options
+    name = account.extra.calendar_name
+    if o.calendar in ("primary", account.email):
+        return f"{name} (primary)" if name and name != account.email else "Primary calendar"
+    return name or o.calendar
 
 
-def event_line(event: SyncEvent) -> str:
-    """One human line per event, as the log shows it (item text made safe: `safe_text`)."""
-    at = event.at.astimezone().strftime("%H:%M:%S") if event.at else ""
+def event_line(event: SyncEvent, view: TimeView | None = None) -> str:
+    """One human line per event, as the log shows it; times through `view` (the calendar's
+    zone: the same text as the app's), the computer's zone when none is given. Item text is
+    made safe for the terminal (`safe_text`)."""
+    view = view or machine_view()
+    at = view.stamp(event.at) if event.at else ""
     what = safe_text(event.title or event.item_id or "")
-    when = _when(event.when)
+    when = view.when(event.when)
     text = f"{at}  {ARROW.get(event.side, ARROW[None])}  {event.kind:<8}  {what}"
     if when:
         text += f"  ({when})"
@@ -122,7 +145,12 @@ def connect(
             )
         )
     a = done.account
-    verb = "reconnected (its options and links kept)" if done.reused else "connected"
+    if done.already_connected:
+        verb = "was connected already (its sign-in renewed; options and links unchanged)"
+    elif done.reused:
+        verb = "reconnected (its options and links kept)"
+    else:
+        verb = "connected"
     console.print(
         f"account {a.id} {verb}: Google {a.email} <-> Pipedrive {a.pipedrive_email} ({a.pipedrive_domain})"
     )
@@ -148,8 +176,12 @@ def options(
         return EXIT_OK
     if changes:
         console.print(f"options of account {account.id} saved:")
+    calendar = calendar_label(account)
     rows = [
-        ("Calendar", safe_text(o.calendar)),
+        (
+            "Calendar",
+            safe_text(calendar if calendar == o.calendar else f"{calendar}  ({o.calendar})"),
+        ),
         ("Sync type", o.sync_type),
         ("Save calendar events to Pipedrive as", o.save_as),
         ("Sync these Pipedrive activities to calendar", ", ".join(o.push_types) or "(none)"),
@@ -160,6 +192,33 @@ def options(
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         console.print(f"{key:<{width}}  {value}")
+    return EXIT_OK
+
+
+def calendars(console: Console, *, home: Path | None, account_id: str | None, as_json: bool) -> int:
+    """The writable calendars of the account: id, name, time zone, which is primary."""
+    store, vault = _open(home)
+    account = acc.pick_account(store, account_id, active_only=False)
+    found = acc.writable(asyncio.run(acc.calendars(vault, account)))
+    if as_json:
+        console.json([c.to_json() for c in found])
+        return EXIT_OK
+    synced = account.options.calendar
+    rows = [
+        (
+            "*" if c.id == synced or (c.primary and synced == "primary") else "",
+            safe_text(c.name) + (" (primary)" if c.primary else ""),  # a shared calendar's name
+            c.time_zone,
+            safe_text(c.id),
+        )
+        for c in found
+    ]
+    widths = [max(len(r[i]) for r in [("", "NAME", "TIME ZONE", "ID"), *rows]) for i in range(4)]
+    for row in [("", "NAME", "TIME ZONE", "ID"), *rows]:
+        console.print(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        )
+    console.print("(* the synced one; `calsync options --calendar NAME` chooses another)")
     return EXIT_OK
 
 
@@ -176,9 +235,10 @@ def _targets(store: Store, account_id: str | None) -> list[Account]:
     return active
 
 
-def _printer(console: Console, *, as_json: bool, dry_run: bool):
+def _printer(console: Console, account: Account, *, as_json: bool, dry_run: bool):
     """What a run's events become on the terminal, and the run's summary once it is done."""
     result: dict[str, Any] = {}
+    view = console.view(account)
 
     def show(event: SyncEvent) -> None:
         if event.kind == "done":
@@ -189,7 +249,7 @@ def _printer(console: Console, *, as_json: bool, dry_run: bool):
                 result["dry_run"] = True
                 result["plan"] = event.detail.get("plan", {})
         elif not (as_json or event.kind == "progress"):
-            console.print(event_line(event))
+            console.print(event_line(event, view))
 
     return show, result
 
@@ -206,7 +266,7 @@ async def _sync_one(
     transport=None,
 ) -> dict[str, Any]:
     """One run, its events printed as lines (unless JSON); the summary back."""
-    show, result = _printer(console, as_json=as_json, dry_run=dry_run)
+    show, result = _printer(console, account, as_json=as_json, dry_run=dry_run)
     async for event in run_once(
         store, vault, account.id, dry_run=dry_run, force_delete=force_delete, transport=transport
     ):
@@ -218,7 +278,8 @@ def _summary_line(s: dict[str, Any]) -> str:
     g, p = s.get("google", {}), s.get("pipedrive", {})
 
     def side(c: dict) -> str:
-        return f"+{c.get('created', 0)} ~{c.get('updated', 0)} -{c.get('deleted', 0)} ({c.get('requests', 0)} requests)"
+        counts = f"+{c.get('created', 0)} ~{c.get('updated', 0)} -{c.get('deleted', 0)}"
+        return f"{counts} ({plural(c.get('requests', 0), 'request')})"
 
     text = (
         f"account {s['account']}: {s.get('status')}  Google {side(g)}  Pipedrive {side(p)}  "
@@ -318,7 +379,8 @@ def sync_watch(
                                 sleep=sleep, runs=runs):  # fmt: skip
             if isinstance(item, RunEvent):
                 show, _ = printers.setdefault(
-                    item.account_id, _printer(console, as_json=False, dry_run=False)
+                    item.account_id,
+                    _printer(console, store.account(item.account_id), as_json=False, dry_run=False),
                 )
                 show(item.event)  # a quiet idle run comes as its `done` only: its summary
             elif isinstance(item, Waiting):
@@ -371,11 +433,16 @@ def accounts(console: Console, *, home: Path | None, as_json: bool) -> int:
         console.print(f"{title}:")
         for a in group:
             status = "needs reconnect" if a.needs_reconnect else (a.last_status or "not synced yet")
-            last = a.last_run.astimezone().strftime("%Y-%m-%d %H:%M") if a.last_run else "never"
+            view = console.view(a)
+            last = (
+                f"{view.stamp(a.last_run, with_date=True)} ({view.zone_note()})"
+                if a.last_run
+                else "never"
+            )
             console.print(
                 safe_text(
-                    f"  {a.id}  {a.email} <-> {a.pipedrive_email}  calendar {a.options.calendar}, "
-                    f"{a.options.sync_type}  last run {last} ({status})"
+                    f"  {a.id}  {a.email} <-> {a.pipedrive_email}  calendar {calendar_label(a)}, "
+                    f"{a.options.sync_type}  last run {last}, {status}"
                 )
             )
     return EXIT_OK
@@ -400,7 +467,7 @@ def reconnect(console: Console, *, home: Path | None, account_id: str) -> int:
     account = asyncio.run(acc.reconnect(store, vault, account))
     console.print(
         f"account {account.id} is syncing again with its last options "
-        f"({account.options.calendar}, {account.options.sync_type})."
+        f"({calendar_label(account)}, {account.options.sync_type})."
     )
     return EXIT_OK
 
@@ -411,6 +478,7 @@ def log(
     store, _ = _open(home)
     account = acc.pick_account(store, account_id, active_only=False)
     data = store.data(account.id)
+    view = console.view(account)
     if run is not None:
         record = data.run(run)
         if as_json:
@@ -423,9 +491,11 @@ def log(
                 }
             )
             return EXIT_OK
-        console.print(f"run {record.run} at {record.at.astimezone():%Y-%m-%d %H:%M:%S}")
+        console.print(
+            f"run {record.run} at {view.stamp(record.at, with_date=True)} ({view.zone_note()})"
+        )
         for event in record.events:
-            console.print(event_line(event))
+            console.print(event_line(event, view))
             if event.kind == "conflict" and event.detail.get("loser"):
                 loser = event.detail["loser"]
                 console.print(
@@ -444,9 +514,11 @@ def log(
         return EXIT_OK
     if not records:
         console.print("no runs yet: `calsync sync --once`")
+    else:
+        console.print(f"runs of account {account.id} ({view.zone_note()}):")
     for r in records:
         console.print(
-            f"{r.run:>4}  {r.at.astimezone():%Y-%m-%d %H:%M:%S}  "
+            f"{r.run:>4}  {view.stamp(r.at, with_date=True):<20}  "
             + _summary_line({"account": account.id, **r.summary.to_json()}).split(": ", 1)[1]
         )
     return EXIT_OK

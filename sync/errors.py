@@ -44,3 +44,14 @@ class ServiceUnavailable(CalsyncError):
 
 class NotFound(CalsyncError):
     """An unknown calendar, activity type or account."""
+
+
+class OptionError(UsageError):
+    """A bad value for one sync option. `str()` is the command line's line (it names the
+    flag); `field` (an `options --json` key) and `app_text` (the same problem in the app's
+    words: no flag names) let the app show it beside that field."""
+
+    def __init__(self, field: str, message: str, app_text: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.app_text = " ".join(app_text.split())

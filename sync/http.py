@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import re
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -23,6 +25,29 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 GOOGLE_RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 MAX_RETRY_AFTER = 120.0
 MAX_REFRESHES = 3  # token refreshes per request
+# A service that cannot be connected to at all fails the request within this many seconds
+# (connection attempts and the waits between them), however many tries that leaves: a person
+# at a prompt learns at once that it is down; a watch tries again at its next run.
+CONNECT_BUDGET = 5.0
+SERVICE_NAMES = {"google": "Google Calendar", "pipedrive": "Pipedrive"}
+
+
+def why_unreachable(exc: Exception) -> str:
+    """What a connection failure means, in a person's words ("connection refused")."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "no answer in time"
+    text = str(exc)
+    found = re.search(r"\[Errno -?\d+\] ([^\]\)]+)", text)
+    if found:
+        return found.group(1).strip().lower()
+    if "All connection attempts failed" in text or not text:
+        return "connection refused"
+    return text[:1].lower() + text[1:]
+
+
+def unreachable(what: str, url: object, exc: Exception) -> ServiceUnavailable:
+    """`Google Calendar is not reachable at URL: connection refused`."""
+    return ServiceUnavailable(f"{what} is not reachable at {url}: {why_unreachable(exc)}")
 
 
 class RetryableStatus(Exception):
@@ -116,8 +141,11 @@ class Http:
         timeout: float = 120.0,
         wait_initial: float = 0.2,
         wait_max: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.service = service
+        self.name = SERVICE_NAMES.get(service, service)
+        self.clock = clock
         self.client = client
         self.auth_headers = auth_headers
         self.refresh = refresh
@@ -154,7 +182,23 @@ class Http:
         """
         extra_headers = kwargs.pop("headers", None) or {}
         refreshes = 0
-        hook = _should_retry if idempotent else _should_retry_unsent
+        base_hook = _should_retry if idempotent else _should_retry_unsent
+        started = self.clock()
+        connect_failures = 0
+        timeouts = self.client.timeout
+        connect_timeout = timeouts.connect if timeouts.connect is not None else 0.0
+
+        def hook(exc: Exception) -> bool | float:
+            # Connection failures are retried only while another try fits CONNECT_BUDGET.
+            nonlocal connect_failures
+            if not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+                return base_hook(exc)
+            connect_failures += 1
+            wait = min(self.wait_initial * 2 ** (connect_failures - 1), self.wait_max)
+            if self.clock() - started + wait + connect_timeout > CONNECT_BUDGET:
+                return False
+            return wait
+
         try:
             async for attempt in stamina.retry_context(
                 on=hook,
@@ -206,17 +250,16 @@ class Http:
                     f"{self.service} refused the credentials: reconnect the account"
                 ) from None
             raise ServiceUnavailable(
-                f"{self.service} kept answering {exc.response.status_code} after {self.attempts} tries"
+                f"{self.name} kept answering {exc.response.status_code} after {self.attempts} tries"
             ) from None
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise ServiceUnavailable(
-                f"cannot reach {self.service} at {self.client.base_url or url}: {exc.__class__.__name__}"
-            ) from None
+            where = str(self.client.base_url).rstrip("/") or url
+            raise unreachable(self.name, where, exc) from None
         except httpx.TransportError as exc:
             if not idempotent:
                 raise AmbiguousWrite(f"{self.service} {method} {url}: the answer was lost") from exc
             raise ServiceUnavailable(
-                f"{self.service} kept dropping the connection ({exc.__class__.__name__})"
+                f"{self.name} kept dropping the connection ({why_unreachable(exc)})"
             ) from None
         if response.status_code == 401:
             raise AuthError(f"{self.service} refused the credentials: reconnect the account")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Literal, cast
 
-from .errors import UsageError
+from .errors import OptionError, UsageError
 
 SyncType = Literal["one-way", "two-way"]
 PrivateMode = Literal["private", "busy", "public", "skip"]
@@ -112,8 +112,18 @@ class Options:
 
 
 def parse_push_types(text: str) -> tuple[str, ...]:
-    """`--push-types call,meeting` -> ("call", "meeting"); blanks and duplicates dropped."""
-    return _as_types([part.strip() for part in text.split(",") if part.strip()])
+    """`--push-types call,meeting` -> ("call", "meeting"); blanks and duplicates dropped.
+    `none` is the empty set (nothing goes to the calendar); an empty value is refused, so
+    that a script's unset variable cannot silently mean "no types"."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        raise UsageError(
+            "--push-types needs activity types, e.g. call,meeting (or none: nothing goes to "
+            "the calendar)"
+        )
+    if [p.lower() for p in parts] == ["none"]:
+        return ()
+    return _as_types(parts)
 
 
 def _as_types(value: Any) -> tuple[str, ...]:
@@ -129,31 +139,49 @@ def _as_types(value: Any) -> tuple[str, ...]:
 
 def _validate(o: Options) -> None:
     if not isinstance(o.calendar, str) or not o.calendar.strip() or len(o.calendar.split()) != 1:
-        raise UsageError(f"bad --calendar {o.calendar!r}: give a calendar id or 'primary'")
+        raise OptionError(
+            "calendar",
+            f"bad --calendar {o.calendar!r}: give a calendar id, its name or 'primary'",
+            "Choose a calendar to sync.",
+        )
     if o.sync_type not in SYNC_TYPES:
-        raise UsageError(f"unknown --sync-type {o.sync_type!r}: choose one-way or two-way")
+        raise OptionError(
+            "sync_type",
+            f"unknown --sync-type {o.sync_type!r}: choose one-way or two-way",
+            "Choose one-way or two-way.",
+        )
     if not isinstance(o.save_as, str) or not _TYPE_KEY.match(o.save_as):
-        raise UsageError(
-            f"bad --save-as {o.save_as!r}: give an activity type key such as 'meeting'"
+        raise OptionError(
+            "save_as",
+            f"bad --save-as {o.save_as!r}: give an activity type key such as 'meeting'",
+            "Choose an activity type.",
         )
     if not isinstance(o.push_types, tuple):
         raise UsageError("push_types must be a list of activity type keys")
     for key in o.push_types:
         if not isinstance(key, str) or not _TYPE_KEY.match(key):
-            raise UsageError(
-                f"bad --push-types entry {key!r}: give activity type keys such as 'call'"
+            raise OptionError(
+                "push_types",
+                f"bad --push-types entry {key!r}: give activity type keys such as 'call'",
+                f"{key!r} is not an activity type.",
             )
     if o.private not in PRIVATE_MODES:
-        raise UsageError(f"unknown --private {o.private!r}: choose private, busy, public or skip")
+        raise OptionError(
+            "private",
+            f"unknown --private {o.private!r}: choose private, busy, public or skip",
+            "Choose how private events are synced.",
+        )
     if not isinstance(o.linked_contacts, bool):
         raise UsageError("linked_contacts must be true or false")
-    for flag, days in (
-        ("--window-past", o.window_past_days),
-        ("--window-future", o.window_future_days),
+    for field, flag, days in (
+        ("window_past_days", "--window-past", o.window_past_days),
+        ("window_future_days", "--window-future", o.window_future_days),
     ):
         if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_WINDOW_DAYS:
-            raise UsageError(
-                f"bad {flag} {days!r}: give a whole number of days from 0 to {MAX_WINDOW_DAYS}"
+            raise OptionError(
+                field,
+                f"bad {flag} {days!r}: give a whole number of days from 0 to {MAX_WINDOW_DAYS}",
+                f"A whole number of days from 0 to {MAX_WINDOW_DAYS}.",
             )
 
 

@@ -8,19 +8,17 @@ import asyncio
 import contextlib
 import os
 import secrets
-import socket
-import threading
-import time
 import webbrowser
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
 from .auth import OAuthTokens
-from .errors import AuthError, CalsyncError, ServiceUnavailable, UsageError
+from .errors import AuthError, CalsyncError, UsageError
+from .http import unreachable
+from .loopback import LoopbackCallback
 
 PIPEDRIVE_AUTHORIZE_URI = "https://oauth.pipedrive.com/oauth/authorize"
 PIPEDRIVE_TOKEN_URI = "https://oauth.pipedrive.com/oauth/token"
@@ -65,69 +63,9 @@ def pipedrive_app_from_env(env: Mapping[str, str] | None = None) -> PipedriveApp
     return PipedriveApp(env[CLIENT_ID_ENV], env[CLIENT_SECRET_ENV], redirect)
 
 
-class _CallbackServer(HTTPServer):
-    """Listens on the redirect URI for the one answer of Pipedrive's consent page."""
-
-    def __init__(self, app: PipedriveApp, state: str) -> None:
-        parts = urlsplit(app.redirect_uri)
-        host = "127.0.0.1" if parts.hostname == "localhost" else parts.hostname or ""
-        if ":" in host:
-            self.address_family = socket.AF_INET6
-        self.path = parts.path or "/"
-        self.state = state
-        self.answer: dict[str, str] | None = None
-        try:
-            super().__init__((host, parts.port or 0), _CallbackHandler)
-        except OSError as exc:
-            raise CalsyncError(
-                f"cannot listen on {app.redirect_uri} for Pipedrive's answer: {exc.strerror or exc} "
-                "(is another `calsync connect` running?)"
-            ) from None
-
-    def wait(self, timeout: float, stop: threading.Event) -> dict[str, str] | None:
-        """The callback's query, or None on timeout or when told to stop."""
-        deadline = time.monotonic() + timeout
-        try:
-            while self.answer is None and not stop.is_set():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return None
-                self.timeout = min(left, 0.5)
-                self.handle_request()
-            return self.answer
-        finally:
-            self.server_close()
-
-
-class _CallbackHandler(BaseHTTPRequestHandler):
-    server: _CallbackServer
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        if parts.path != self.server.path:
-            self.send_error(404)  # e.g. the browser asking for /favicon.ico
-            return
-        answer = dict(parse_qsl(parts.query))
-        self.server.answer = answer
-        if answer.get("state") != self.server.state:
-            status, text = 400, "calsync refused this answer: it does not belong to its sign-in."
-        elif "code" not in answer:
-            status, text = 200, "Pipedrive sign-in was not completed. You can close this window."
-        else:
-            status, text = 200, "calsync is connected to Pipedrive. You can close this window."
-        body = text.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        return None  # no request lines on stderr
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds / 60:g} minutes" if seconds >= 60 else f"{seconds:g} seconds"
+def print_address(text: str) -> None:
+    """Where a sign-in address goes by default: stdout, for the person at the terminal."""
+    print(text, flush=True)
 
 
 async def pipedrive_sign_in(
@@ -136,30 +74,30 @@ async def pipedrive_sign_in(
     open_browser: bool = True,
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: float = SIGN_IN_TIMEOUT,
+    on_address: Callable[[str], None] = print_address,
 ) -> OAuthTokens:
     """Pipedrive's authorization-code flow: consent in the browser, the answer on the loopback
     redirect URI (its `state` checked), the code exchanged for tokens and the company's
-    api_domain."""
+    api_domain. Cancelling the awaiting task stops it at once and frees the port."""
     state = secrets.token_urlsafe(24)
-    server = _CallbackServer(app, state)  # listening before the browser can answer
+    parts = urlsplit(app.redirect_uri)
+    host = "127.0.0.1" if parts.hostname == "localhost" else parts.hostname or ""
+    callback = LoopbackCallback(  # listening before the browser can answer
+        host, parts.port or 0, parts.path, service="Pipedrive", label=app.redirect_uri
+    )
+    callback.state = state
     query = {"client_id": app.client_id, "redirect_uri": app.redirect_uri, "state": state}
     url = f"{PIPEDRIVE_AUTHORIZE_URI}?{urlencode(query)}"
-    print(f"Open this address to let calsync use your Pipedrive activities:\n{url}", flush=True)
-    if open_browser:
-        with contextlib.suppress(webbrowser.Error):  # the printed address is enough
-            webbrowser.get().open(url, new=1, autoraise=True)
-    stop = threading.Event()
     try:
-        answer = await asyncio.to_thread(server.wait, timeout, stop)
-    finally:
-        stop.set()  # a cancelled connect (Ctrl-C) must not leave the listener running
-    if answer is None:
-        raise AuthError(f"Pipedrive sign-in did not complete within {_duration(timeout)}")
-    if answer.get("state") != state:
-        raise AuthError("Pipedrive's sign-in answer carried the wrong state: refused")
-    if "code" not in answer:
-        reason = answer.get("error_description") or answer.get("error") or "no code in the answer"
-        raise AuthError(f"Pipedrive sign-in did not complete: {reason}")
+        on_address(f"Open this address to let calsync use your Pipedrive activities:\n{url}")
+        if open_browser:
+            with contextlib.suppress(webbrowser.Error):  # the printed address is enough
+                browser = webbrowser.get()
+                await asyncio.to_thread(browser.open, url, new=1, autoraise=True)
+    except BaseException:
+        callback.close()
+        raise
+    answer = await callback.code(timeout)
     return await _pipedrive_exchange(app, answer["code"], transport)
 
 
@@ -178,9 +116,7 @@ async def _pipedrive_exchange(
                 auth=httpx.BasicAuth(app.client_id, app.client_secret),
             )
         except httpx.TransportError as exc:
-            raise ServiceUnavailable(
-                f"cannot reach Pipedrive's sign-in service: {exc.__class__.__name__}"
-            ) from None
+            raise unreachable("Pipedrive's sign-in service", PIPEDRIVE_TOKEN_URI, exc) from None
     if answer.status_code == 401:
         raise AuthError(
             f"Pipedrive refused the app's credentials: check {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}"

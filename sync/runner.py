@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from .accounts import not_syncing_error
 from .actions import Plan, Skip, guard
 from .commit import commit, next_cursors
 from .errors import EXIT_FAILED, EXIT_GUARDED, EXIT_OK, AuthError, CalsyncError
@@ -32,6 +33,7 @@ from .services import open_services
 from .snapshot import SKEW_TOLERATED, Snapshot, clock_skew, needs_full
 from .store import Account, Store
 from .vault import Vault
+from .wording import plural
 
 
 async def run_once(
@@ -78,9 +80,7 @@ class _Run:
     ) -> AsyncIterator[SyncEvent]:
         account = self.store.account(self.account_id)
         if account.state != "active":
-            raise CalsyncError(
-                f"account {self.account_id} is not syncing: run `calsync reconnect {self.account_id}` first"
-            )
+            raise not_syncing_error(account)
         data = self.store.data(self.account_id)
         options = account.options
         if full is None:
@@ -138,9 +138,12 @@ class _Run:
                     side="google",
                 )
             )
-        listed = f"{snapshot.google_listed} Google events, {snapshot.pipedrive_listed} Pipedrive activities"
+        listed = (
+            f"{plural(snapshot.google_listed, 'Google event')}, "
+            f"{plural(snapshot.pipedrive_listed, 'Pipedrive activity', 'Pipedrive activities')}"
+        )
         if snapshot.retried:
-            listed += f", {snapshot.retried} read again after a failed write"
+            listed += f", {plural(snapshot.retried, 'item')} read again after a failed write"
         out.append(
             self.emit(
                 "fetch",

@@ -16,6 +16,7 @@ from .vault import Vault
 GOOGLE_API = "https://www.googleapis.com"
 GOOGLE_USER_QUOTA = 600  # calls a minute per user: Google Calendar's default quota
 USER_AGENT = "calsync/0.1"
+CONNECT_TIMEOUT = 2.0  # seconds; with the retries it fits http.CONNECT_BUDGET
 
 
 @dataclass
@@ -44,7 +45,7 @@ def _client(
     return httpx.AsyncClient(
         base_url=base_url,
         transport=transport,
-        timeout=httpx.Timeout(timeout, connect=10.0),
+        timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
         headers={"User-Agent": USER_AGENT},
         limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
     )

@@ -283,6 +283,13 @@ class _File:
 # ---------------------------------------------------------------- accounts
 
 
+def _names(names: dict[str, Any] | None) -> dict[str, str]:
+    """A map of names (activity type key -> label), every value a string."""
+    for key in names or {}:
+        shapes.text(names, key)
+    return dict(names or {})
+
+
 @dataclass(frozen=True, slots=True)
 class AccountExtra:
     """What calsync learnt about an account's services when it connected, and since."""
@@ -293,10 +300,14 @@ class AccountExtra:
     """Where Google's APIs are: empty for Google's own servers, a sandbox's URL otherwise."""
     calendar_tz: str = "UTC"
     """The synced calendar's time zone (IANA name)."""
+    calendar_name: str = ""
+    """The synced calendar's name as Google shows it ("Team"); empty: not known yet."""
     pipedrive_user_id: int | None = None
     pipedrive_name: str = ""
     activity_types: tuple[str, ...] = ()
     """The Pipedrive company's active activity type keys, as last read."""
+    activity_type_names: dict[str, str] = field(default_factory=dict)
+    """Each of those keys and the name Pipedrive shows for it ("lunch" -> "Lunch")."""
     pipedrive_budget: Budget | None = None
     """Pipedrive's daily request budget as the last run left it (the watch's pacing)."""
     clock_skew_said: float | None = None
@@ -311,9 +322,11 @@ class AccountExtra:
             "kind": self.kind,
             "google_base": self.google_base,
             "calendar_tz": self.calendar_tz,
+            "calendar_name": self.calendar_name,
             "pipedrive_user_id": self.pipedrive_user_id,
             "pipedrive_name": self.pipedrive_name,
             "activity_types": list(self.activity_types),
+            "activity_type_names": dict(self.activity_type_names),
             "pipedrive_budget": self.pipedrive_budget.to_json() if self.pipedrive_budget else None,
             "clock_skew_said": self.clock_skew_said,
         }
@@ -327,9 +340,13 @@ class AccountExtra:
             kind="sandbox" if shapes.text(data, "kind", None, null=True) == "sandbox" else "real",
             google_base=shapes.text(data, "google_base", None, null=True) or "",
             calendar_tz=shapes.text(data, "calendar_tz", None, null=True) or "UTC",
+            calendar_name=shapes.text(data, "calendar_name", None, null=True) or "",
             pipedrive_user_id=shapes.integer(data, "pipedrive_user_id", None, null=True),
             pipedrive_name=shapes.text(data, "pipedrive_name", None, null=True) or "",
             activity_types=shapes.texts(data, "activity_types"),
+            activity_type_names=_names(
+                shapes.mapping(data, "activity_type_names", None, null=True)
+            ),
             pipedrive_budget=Budget.from_json(
                 shapes.mapping(data, "pipedrive_budget", None, null=True)
             ),

@@ -125,7 +125,7 @@ def test_disconnect_then_reconnect_keeps_options(connected):
     calsync("disconnect")
     listed = json.loads(calsync("accounts", "--json").stdout)
     assert listed["active"] == [] and listed["previously_synced"][0]["options"]["private"] == "skip"
-    one_line_error(calsync("sync", "--once", ok=False), 1, "no account connected")
+    one_line_error(calsync("sync", "--once", ok=False), 1, "`calsync reconnect 1`")
     calsync("reconnect", "1")
     listed = json.loads(calsync("accounts", "--json").stdout)
     assert listed["active"][0]["options"]["private"] == "skip"
@@ -169,7 +169,7 @@ def test_bad_option_values(connected):
         calsync("options", "--push-types", "call,nope", ok=False), 2, "unknown activity type 'nope'"
     )
     one_line_error(
-        calsync("options", "--calendar", "nobody@example.com", ok=False), 1, "unknown calendar"
+        calsync("options", "--calendar", "nobody@example.com", ok=False), 2, "unknown calendar"
     )
     one_line_error(calsync("options", "--window-future", "9999", ok=False), 2, "from 0 to 3650")
 
@@ -178,7 +178,7 @@ def test_sandbox_down(home):
     one_line_error(
         calsync("connect", "--sandbox", "http://127.0.0.1:9", ok=False),
         1,
-        "cannot reach the sandbox",
+        "the sandbox is not reachable",
     )
     one_line_error(calsync("connect", "--sandbox", "ftp://x", ok=False), 2, "bad --sandbox URL")
 
@@ -190,7 +190,7 @@ def test_service_down_after_connecting(home):
     running = start_in_thread(create_app(seed=1))
     calsync("connect", "--sandbox", running.url)
     running.stop()
-    one_line_error(calsync("sync", "--once", ok=False, timeout=120), 1, "cannot reach")
+    one_line_error(calsync("sync", "--once", ok=False, timeout=120), 1, "is not reachable")
 
 
 def test_revoked_token_needs_reconnect(connected, home):

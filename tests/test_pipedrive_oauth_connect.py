@@ -19,7 +19,6 @@ import pytest
 from google_auth_oauthlib import flow as oauth_flow
 
 from sandbox.state import PIPEDRIVE_CLIENT_ID, PIPEDRIVE_CLIENT_SECRET
-from sync import pipedrive_signin
 from sync.accounts import reconnect
 from sync.errors import AuthError, CalsyncError
 from sync.pipedrive_signin import PipedriveApp, pipedrive_sign_in
@@ -139,9 +138,7 @@ async def test_headless_sign_in_prints_both_addresses(world, app_env, monkeypatc
         raise webbrowser.Error("could not locate runnable browser")
 
     monkeypatch.setattr(webbrowser, "get", no_browser)
-    monkeypatch.setattr(oauth_flow, "print", fake_print, raising=False)
-    monkeypatch.setattr(pipedrive_signin, "print", fake_print, raising=False)
-    connected = await _connect_oauth(world)
+    connected = await world.connect(pipedrive_oauth=True, on_address=fake_print)
     assert connected.account.pipedrive_domain == PIPEDRIVE_DOMAIN
     assert printed[1].startswith("Open this address to let calsync use your Pipedrive activities")
 
@@ -180,11 +177,10 @@ async def test_denied_consent_is_one_clear_error(world, app_env, monkeypatch):
 async def test_no_answer_in_time_is_one_clear_error_and_frees_the_port(monkeypatch):
     port = _free_port()
     app = PipedriveApp("id", "secret", f"http://127.0.0.1:{port}/pipedrive/callback")
-    monkeypatch.setattr(pipedrive_signin, "print", lambda *a, **k: None, raising=False)
     with pytest.raises(
         AuthError, match=r"^Pipedrive sign-in did not complete within 0\.3 seconds$"
     ):
-        await pipedrive_sign_in(app, open_browser=False, timeout=0.3)
+        await pipedrive_sign_in(app, open_browser=False, timeout=0.3, on_address=lambda _: None)
     with socket.socket() as again:  # the listener is gone
         again.bind(("127.0.0.1", port))
 

@@ -259,8 +259,7 @@ async def test_headless_sign_in_prints_the_address(world, monkeypatch):
         url = next(word for word in text.split() if word.startswith("https://"))
         world.browser.open(url)
 
-    monkeypatch.setattr(oauth_flow, "print", fake_print, raising=False)
-    connected = await world.connect(open_browser=False)
+    connected = await world.connect(open_browser=False, on_address=fake_print)
     assert connected.account.email == "anna.lindqvist@example.com"
     assert printed and printed[0].startswith("Open this address")
 
@@ -278,8 +277,7 @@ async def test_no_browser_on_the_machine_falls_back_to_the_printed_address(world
         world.browser.open(next(w for w in text.split() if w.startswith("https://")))
 
     monkeypatch.setattr(oauth_flow.webbrowser, "get", no_browser)
-    monkeypatch.setattr(oauth_flow, "print", fake_print, raising=False)
-    connected = await world.connect()
+    connected = await world.connect(on_address=fake_print)
     assert connected.account.email == "anna.lindqvist@example.com"
 
 

@@ -133,8 +133,12 @@ class CalsyncApp(App):
             self.store.close()
 
     def action_help(self) -> None:
+        from .commands import available
+
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            names = sorted({name.split(" ", 2)[0] + " " + name.split(" ", 2)[1]
+                            for name, _, _ in available(self)})  # fmt: skip
+            self.push_screen(HelpScreen(names))
 
     # -- services ------------------------------------------------------------------
 
@@ -308,16 +312,23 @@ class CalsyncApp(App):
 
     def on_sync_events(self, message: SyncEvents) -> None:
         session = self.session(message.account_id)
+        shown = []
         for event in message.events:
-            session.record(event)
+            shown.extend(session.record(event))
             if event.kind == "guard":
                 self._ask_guard(message.account_id, event)
+        self._show_lines(message.account_id, tuple(shown))
+
+    def _show_lines(self, account_id: str, lines: tuple) -> None:
+        """New log lines (and counters) to the screens about this account."""
         for screen in self.screen_stack:
-            if getattr(screen, "account_id", None) == message.account_id and hasattr(
-                screen, "add_events"
-            ):
-                screen.add_events(message.events)
+            if getattr(screen, "account_id", None) == account_id and hasattr(screen, "add_events"):
+                screen.add_events(lines)
         self._refresh_home()
+
+    def log_note(self, account_id: str, text: str) -> None:
+        """A line of the app's own in the account's log: stopped, reconnected."""
+        self._show_lines(account_id, (self.session(account_id).note(text, self.now()),))
 
     def on_session_changed(self, message: SessionChanged) -> None:
         for screen in self.screen_stack:
@@ -400,6 +411,7 @@ class CalsyncApp(App):
         account = self.store.account(account_id)
         if account.state == "active":
             engine.disconnect(self.store, account)
+        self.log_note(account_id, "Stopped syncing: nothing was deleted; Reconnect brings it back")
         self.notify(f"Stopped syncing {account.email}", timeout=4)
         self.go_home()
         self._refresh_home()
@@ -416,5 +428,5 @@ class CalsyncApp(App):
         except Exception as exc:  # every failure is a dialog that says what to do
             self.push_screen(ErrorDialog.for_error(f"Could not reconnect {account.email}", exc))
             return
-        self._refresh_home()
+        self.log_note(account.id, "Reconnected: syncing again with its last options")
         self.open_options(account.id, then="log")

@@ -145,7 +145,10 @@ def build_parser() -> Parser:
         description="With no value flags, prints the current options.",
     )
     op.add_argument(
-        "--calendar", metavar="ID", help="the Google calendar to sync (an id, or primary)"
+        "--calendar",
+        metavar="NAME|ID",
+        help="the Google calendar to sync: its name (any case), its id, or primary "
+        "(`calsync calendars` lists them)",
     )
     op.add_argument(
         "--sync-type",
@@ -153,10 +156,14 @@ def build_parser() -> Parser:
         help="one-way: Pipedrive -> Google only; two-way: both directions",
     )
     op.add_argument(
-        "--save-as", metavar="TYPE_KEY", help="activity type for Google events saved to Pipedrive"
+        "--save-as",
+        metavar="TYPE",
+        help="activity type for Google events saved to Pipedrive: its key or name, any case",
     )
     op.add_argument(
-        "--push-types", metavar="KEY,KEY", help="Pipedrive activity types synced to the calendar"
+        "--push-types",
+        metavar="TYPE,TYPE",
+        help="Pipedrive activity types synced to the calendar (keys or names), or none",
     )
     op.add_argument(
         "--private", metavar="private|busy|public|skip", help="how private Google events are saved"
@@ -188,8 +195,26 @@ def build_parser() -> Parser:
     op.add_argument("--json", action="store_true", help="print the options as one JSON object")
     op.add_argument("--account", metavar="ID", help="which account (when there are several)")
 
+    ca = sub.add_parser(
+        "calendars",
+        help="list the calendars you can sync to",
+        description="The Google calendars the account can write to: name, time zone, id, and "
+        "which one is primary and which one is synced. `calsync options --calendar NAME` "
+        "chooses one.",
+    )
+    ca.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON list: [{"id", "name", "time_zone", "primary"}, ...]',
+    )
+    ca.add_argument("--account", metavar="ID", help="which account (when there are several)")
+
     sy = sub.add_parser(
-        "sync", help="sync once, or keep syncing", description="Sync Google and Pipedrive."
+        "sync",
+        help="sync once, or keep syncing",
+        description="Sync the Google calendar and the Pipedrive activities of every active "
+        "account (or --account ID): one run with --once, or a run every --interval seconds "
+        "with --watch.",
     )
     mode = sy.add_mutually_exclusive_group(required=True)
     mode.add_argument(
@@ -217,22 +242,41 @@ def build_parser() -> Parser:
     )
     sy.add_argument("--account", metavar="ID", help="only this account (default: every active one)")
 
-    ac = sub.add_parser("accounts", help="list connected and previously synced accounts")
+    ac = sub.add_parser(
+        "accounts",
+        help="list connected and previously synced accounts",
+        description="The connected accounts and the previously synced (stopped) ones, each with "
+        "its calendar, sync type and last run.",
+    )
     ac.add_argument(
         "--json", action="store_true", help='{"active": [...], "previously_synced": [...]}'
     )
 
-    dc = sub.add_parser("disconnect", help="stop syncing an account (nothing is deleted)")
+    dc = sub.add_parser(
+        "disconnect",
+        help="stop syncing an account (nothing is deleted)",
+        description="Stop syncing an account: nothing is deleted in Google Calendar or "
+        "Pipedrive. It moves to the previously synced accounts, with its options and links; "
+        "`calsync reconnect ID` brings it back.",
+    )
     dc.add_argument(
         "id", nargs="?", metavar="ID", help="the account (default: the only active one)"
     )
 
     rc = sub.add_parser(
-        "reconnect", help="start syncing a stopped account again, with its last options"
+        "reconnect",
+        help="start syncing a stopped account again, with its last options",
+        description="Start syncing a previously synced account again, with its last options; "
+        "its sign-in is checked first. Nothing is duplicated.",
     )
-    rc.add_argument("id", metavar="ID")
+    rc.add_argument("id", metavar="ID", help="the account (see `calsync accounts`)")
 
-    lg = sub.add_parser("log", help="run history and what each run did")
+    lg = sub.add_parser(
+        "log",
+        help="run history and what each run did",
+        description="The runs of an account, one line each; with --run N, what run N did, "
+        "item by item, times in the calendar's time zone.",
+    )
     lg.add_argument("--json", action="store_true", help="JSON instead of text")
     lg.add_argument("--run", type=_non_negative, metavar="N", help="show run N with its events")
     lg.add_argument("--account", metavar="ID", help="which account (when there are several)")
@@ -344,6 +388,8 @@ def run_command(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             force_delete=args.force_delete,
         )
+    if args.command == "calendars":
+        return commands.calendars(console, home=None, account_id=args.account, as_json=args.json)
     if args.command == "accounts":
         return commands.accounts(console, home=None, as_json=args.json)
     if args.command == "disconnect":

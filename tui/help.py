@@ -27,12 +27,14 @@ Keeps one Google Calendar and your Pipedrive activities in sync, like Pipedrive'
 - **Preview**: what the first sync will create, update and delete on each side.
 - **Sync log**: every change as it happens; stopping never deletes anything.
 
+Times are shown in the synced calendar's time zone (named on each screen).
+
 ## Keys
 
 | key | does |
 |---|---|
 | `?` | this help |
-| `ctrl+p` | command palette: *sync: run now*, *sync: stop*, *account: reconnect*, *theme* |
+| `ctrl+p` | command palette: {palette} |
 | `a` | add new account (Calendar sync) |
 | `s` | sync now (Sync log) |
 | `f` | follow / pause scrolling (Sync log) |
@@ -54,13 +56,16 @@ class HelpScreen(ModalScreen[None]):
         ),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, commands: list[str] | None = None) -> None:
+        """`commands`: the app's palette commands that apply now (help promises no other)."""
         super().__init__(classes="dialog")
+        names = [f"*{name}*" for name in commands or []]
+        self.text = HELP.replace("{palette}", ", ".join([*names, "*Theme*, *Keys*"]))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="box", classes="wide"):
             with VerticalScroll(id="help-scroll"):
-                yield Markdown(HELP, id="help")
+                yield Markdown(self.text, id="help")
             yield Button("Close", id="close", variant="primary")
 
     def on_button_pressed(self) -> None:

@@ -7,7 +7,8 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sync.models import SyncEvent
 
@@ -25,13 +26,33 @@ def _set_event() -> threading.Event:
     return event
 
 
+@dataclass(frozen=True)
+class Note:
+    """A line of the app's own in an account's log (stopped, reconnected): shaped like a
+    SyncEvent so that the log shows and filters it the same way."""
+
+    reason: str
+    at: datetime | None = None
+    kind: str = "note"
+    side: None = None
+    title: str = ""
+    when: date | None = None
+    item_id: None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+LogLine = SyncEvent | Note
+NEWS = ("create", "update", "delete", "conflict", "guard", "error")
+
+
 @dataclass
 class SyncSession:
     """What the app knows about an account's watch: owned by the UI thread, except the
     `stop`/`wake` events and `next_run`, which the worker thread reads or sets."""
 
     account_id: str
-    events: deque[SyncEvent] = field(default_factory=lambda: deque(maxlen=MAX_EVENTS))
+    events: deque[LogLine] = field(default_factory=lambda: deque(maxlen=MAX_EVENTS))
+    """What the log shows: a run's lines, less the skips it already showed this session."""
     totals: Counter[tuple[str, str | None]] = field(default_factory=Counter)
     state: SessionState = "stopped"
     progress: tuple[int, int] | None = None
@@ -46,25 +67,36 @@ class SyncSession:
     force_next: bool = False
     finished: threading.Event = field(default_factory=_set_event)
     """Set while no watch thread runs for this account (the app waits for it on quit)."""
+    skipped_seen: set[tuple[str | None, str]] = field(default_factory=set)
+    """Skips shown this session (item, reason): each is shown and counted once."""
+    skips_again: int = 0
+    """Skips of an item already shown (every run skips it again): counted, not shown."""
+    _held: list[SyncEvent] = field(default_factory=list)
+    _news: bool = False
 
     @property
     def watching(self) -> bool:
         return self.state in ("syncing", "idle")
 
-    def record(self, event: SyncEvent) -> None:
-        """Count an event and move the state along."""
+    def record(self, event: SyncEvent) -> list[LogLine]:
+        """Count an event and move the state along; returns what the log shows now.
+
+        A skip already shown this session is only counted. A later run's opening lines
+        (start, fetch) wait until it does something new, so that a watch whose every run
+        skips the same items does not fill the log with the same run again and again."""
         if event.kind == "progress":
             self.progress = (int(event.detail.get("done", 0)), int(event.detail.get("total", 0)))
             left = event.detail.get("seconds_left")
             self.left_at = (float(left), self.clock()) if left is not None else None
-            return
+            return []
         if event.kind == "done" and event.detail.get("quiet"):
             self.runs += 1  # an idle run: counted, not kept (a watch polls every few seconds)
-            return
-        self.events.append(event)
+            return []
+        first_run = self.runs == 0
         if event.kind == "start":
             self.state, self.progress, self.error = "syncing", None, None
             self.left_at = None
+            self._held, self._news = [], False
         elif event.kind == "done":
             self.runs += 1
             self.progress = None
@@ -72,8 +104,31 @@ class SyncSession:
                 self.state = "idle"
         elif event.kind == "guard":
             self.state = "guarded"
+        if event.kind == "skip":
+            key = (event.item_id, event.reason)
+            if key in self.skipped_seen:
+                self.skips_again += 1
+                return []
+            self.skipped_seen.add(key)
         if event.kind in (*WRITE_KINDS, "conflict", "skip", "error"):
             self.totals[(event.kind, event.side)] += 1
+        if not first_run and not self._news and event.kind in ("start", "fetch"):
+            self._held.append(event)
+            return []
+        if not first_run and event.kind == "done" and not self._news and self._held:
+            self._held = []  # nothing new in this run: it leaves no lines
+            return []
+        self._news = True
+        shown: list[LogLine] = [*self._held, event]
+        self._held = []
+        self.events.extend(shown)
+        return shown
+
+    def note(self, text: str, at: datetime | None) -> Note:
+        """Put a line of the app's own into the log (stopped, reconnected)."""
+        line = Note(text, at)
+        self.events.append(line)
+        return line
 
     def time_left(self) -> float | None:
         """Seconds the run's writes still need: the engine's estimate (from the services'

@@ -4,8 +4,8 @@ helpers that run the engine and look at both sides through the sandbox's own API
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo

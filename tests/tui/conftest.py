@@ -47,6 +47,16 @@ def offline_env(monkeypatch, tmp_path):
     monkeypatch.setenv("CALSYNC_HOME", str(tmp_path / "env-home"))
 
 
+@pytest.fixture(autouse=True)
+def computer_in_utc(monkeypatch):
+    """The computer's own zone is UTC (screens name it where it differs from the calendar's)."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 @pytest.fixture
 def home(tmp_path) -> Path:
     return tmp_path / "home"

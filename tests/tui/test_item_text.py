@@ -5,7 +5,6 @@ applied, in the log, the preview and the conflicts view."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from textual.widget import Widget
@@ -13,6 +12,7 @@ from textual.widgets import DataTable, OptionList, RichLog, Static
 
 from sandbox.app import create_app
 from sync.models import SyncEvent
+from sync.when import TimeView
 from tui.dialogs.conflicts import ConflictsView
 from tui.screens.preview import PreviewScreen
 
@@ -91,7 +91,7 @@ class TestItemText:
         )  # fmt: skip
         app = make_app()
         async with app.run_test(size=(160, 40)) as pilot:
-            app.push_screen(ConflictsView([conflict], ZoneInfo("UTC")))
+            app.push_screen(ConflictsView([conflict], TimeView(UTC, FROZEN)))
             await pilot.pause()
             assert SHOWN in shown(app.screen.query_one("#conflict-list", OptionList))
             assert SHOWN in shown(app.screen.query_one("#kept", Static))

@@ -78,7 +78,10 @@ def test_window_edges_are_accepted():
 
 def test_parse_push_types():
     assert parse_push_types("call, meeting,,call ") == ("call", "meeting")
-    assert parse_push_types("") == ()
+    assert parse_push_types("none") == parse_push_types(" None ") == ()
+    for empty in ("", " , "):
+        with pytest.raises(UsageError, match="needs activity types"):
+            parse_push_types(empty)
 
 
 def test_window_is_whole_utc_days():

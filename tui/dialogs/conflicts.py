@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,15 +12,18 @@ from textual.widgets.option_list import Option
 
 from sync.models import SyncEvent
 from sync.safe_text import safe_text
+from sync.when import TimeView
 
-from ..format import conflict_winner, when_text
+from ..format import conflict_winner
 
 SIDE_NAME = {"google": "Google Calendar", "pipedrive": "Pipedrive"}
 
 
-def version_text(title: str, when, tz: ZoneInfo, location: str = "", description: str = "") -> str:
+def version_text(
+    title: str, when, view: TimeView, location: str = "", description: str = ""
+) -> str:
     """One side's version as plain text (shown with markup off), its item text made safe."""
-    lines = [safe_text(title) or "(no title)", when_text(when, tz) or "(no time)"]
+    lines = [safe_text(title) or "(no title)", view.when(when) or "(no time)"]
     if location:
         lines.append(f"at {safe_text(location)}")
     if description:
@@ -39,10 +40,10 @@ class ConflictsView(ModalScreen[None]):
         Binding("escape", "dismiss", "Close", id="close-conflicts", tooltip="Back to the log")
     ]
 
-    def __init__(self, conflicts: list[SyncEvent], tz: ZoneInfo) -> None:
+    def __init__(self, conflicts: list[SyncEvent], view: TimeView) -> None:
         super().__init__(classes="dialog")
         self.conflicts = conflicts
-        self.tz = tz
+        self.view = view
 
     def compose(self) -> ComposeResult:
         with Vertical(id="box", classes="wide"):
@@ -57,7 +58,7 @@ class ConflictsView(ModalScreen[None]):
                 yield OptionList(
                     *(
                         Option(
-                            f"{safe_text(e.title) or '(no title)'} · {when_text(e.when, self.tz)}",
+                            f"{safe_text(e.title) or '(no title)'} · {self.view.when(e.when)}",
                             id=str(i),
                         )
                         for i, e in enumerate(self.conflicts)
@@ -94,7 +95,7 @@ class ConflictsView(ModalScreen[None]):
         self.query_one("#kept-label", Label).update(
             f"Kept: {SIDE_NAME.get(winner, winner)} (changed last)"
         )
-        self.query_one("#kept", Static).update(version_text(event.title, event.when, self.tz))
+        self.query_one("#kept", Static).update(version_text(event.title, event.when, self.view))
         self.query_one("#lost-label", Label).update(
             f"Replaced: {SIDE_NAME.get(lost_side, lost_side)}"
         )
@@ -102,7 +103,7 @@ class ConflictsView(ModalScreen[None]):
             version_text(
                 loser.get("title", ""),
                 _parse_when(loser.get("start")),
-                self.tz,
+                self.view,
                 loser.get("location") or "",
                 loser.get("description") or "",
             )

@@ -53,8 +53,12 @@ class ErrorDialog(ModalScreen[None]):
 
     @classmethod
     def for_error(cls, title: str, error: BaseException) -> ErrorDialog:
+        from ..format import in_app_words
+
         message = (
-            str(error) if isinstance(error, CalsyncError) else f"{type(error).__name__}: {error}"
+            in_app_words(str(error))
+            if isinstance(error, CalsyncError)
+            else f"{type(error).__name__}: {error}"
         )
         return cls(title, message, advice(error))
 

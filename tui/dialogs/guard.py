@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from sync.models import SyncEvent
+from sync.wording import plural
 
 
 def _deleted(count) -> int:
@@ -47,10 +48,10 @@ class GuardDialog(ModalScreen[bool]):
             yield Label("Hold on: this sync would delete a lot", id="title")
             yield Static(
                 f"{self.event.reason.split('; run with')[0]}.\n\n"
-                f"Would go from Google Calendar: {google} event(s){like('google', google)}\n"
-                f"Would go from Pipedrive: {pipedrive} activit{'y' if pipedrive == 1 else 'ies'}"
+                f"Would go from Google Calendar: {plural(google, 'event')}{like('google', google)}\n"
+                f"Would go from Pipedrive: {plural(pipedrive, 'activity', 'activities')}"
                 f"{like('pipedrive', pipedrive)}\n"
-                f"(out of {links} synced pairs of {self.email})",
+                f"(out of {plural(links, 'synced pair')} of {self.email})",
                 id="message",
                 markup=False,
             )

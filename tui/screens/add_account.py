@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import sys
 from pathlib import Path
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -29,8 +28,8 @@ from textual.worker import Worker, WorkerState
 
 from sync import accounts as engine
 from sync.accounts import Connected
-from sync.errors import CalsyncError, UsageError
-from sync.pipedrive_signin import pipedrive_app_from_env
+from sync.errors import AuthError, CalsyncError, UsageError
+from sync.pipedrive_signin import SIGN_IN_TIMEOUT, pipedrive_app_from_env
 
 from ..dialogs.error import ErrorDialog
 
@@ -49,9 +48,17 @@ class AddAccountScreen(Screen):
     """Choose where to sync from, then connect (a worker) and go on to the sync options."""
 
     CSS_PATH = "add_account.tcss"
-    AUTO_FOCUS = "#connect"
+    sign_in_timeout = SIGN_IN_TIMEOUT
+    """Seconds each browser sign-in waits for its answer."""
+    AUTO_FOCUS = "#source"  # the choice first: Enter on Connect is one deliberate step later
     BINDINGS = [
-        Binding("escape", "back", "Back", id="back", tooltip="Back to Calendar sync"),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="back",
+            tooltip="Back to Calendar sync (cancels a sign-in that waits)",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -94,7 +101,7 @@ class AddAccountScreen(Screen):
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Connect", id="connect", variant="primary")
-        yield Footer()
+        yield Footer(compact=True)  # every label fits at 80 columns
 
     def on_mount(self) -> None:
         self.query_one("#google-fields").display = False
@@ -107,16 +114,29 @@ class AddAccountScreen(Screen):
         self.query_one("#demo-note").display = not google
 
     def action_back(self) -> None:
-        if not self._busy():
+        """Back to Calendar sync; while a sign-in waits for the browser, cancel it first."""
+        if self._signing_in():
+            self.cancel_sign_in()
+        elif not self._busy():
             self.app.pop_screen()
 
     def _busy(self) -> bool:
         return any(w.is_running for w in self.workers if w.group == "connect")
 
+    def _signing_in(self) -> bool:
+        return any(w.is_running for w in self.workers if w.name == "sign-in")
+
+    def cancel_sign_in(self) -> None:
+        """Stop waiting for the browser: the sign-in's loopback port is freed at once."""
+        for worker in self.workers:
+            if worker.name == "sign-in":
+                worker.cancel()
+
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
         self.action_back()
 
+    @on(Input.Submitted, "#client-secret, #pipedrive-token")
     @on(Button.Pressed, "#connect")
     def _connect(self) -> None:
         if self._busy():
@@ -128,8 +148,7 @@ class AddAccountScreen(Screen):
             self.query_one("#field-error", Static).update(problem or "")
             if problem:
                 return
-            self._working("Waiting for the Google sign-in in your browser…")
-            self.app.begin_capture_print(self)
+            self._working("Waiting for the Google sign-in in your browser… (Esc cancels)")
             self.connect_google(Path(path).expanduser(), token)
         else:
             self._working("Starting the offline sandbox and signing in…")
@@ -160,13 +179,13 @@ class AddAccountScreen(Screen):
         self.query_one("#auth-url", Static).update("")
         self.query_one("#connect", Button).disabled = True
 
-    def on_print(self, event: events.Print) -> None:
-        """google-auth-oauthlib prints the sign-in address: show it for headless terminals."""
-        found = URL.search(event.text)
+    def show_address(self, text: str) -> None:
+        """A sign-in's consent address: shown for terminals without a browser."""
+        found = URL.search(text)
         if found:
             if "pipedrive.com" in found.group(0):
                 self.query_one("#status", Static).update(
-                    "Waiting for the Pipedrive sign-in in your browser…"
+                    "Waiting for the Pipedrive sign-in in your browser… (Esc cancels)"
                 )
             self.query_one("#auth-url", Static).update(f"Sign-in address:\n{found.group(0)}")
 
@@ -178,18 +197,21 @@ class AddAccountScreen(Screen):
             engine.connect_sandbox(app.store, app.vault, demo.url, transport=demo.transport)
         )
 
-    @work(thread=True, group="connect", exit_on_error=False, description="Signing in to Google")
-    def connect_google(self, client_secret: Path, token: str) -> Connected:
+    @work(group="connect", name="sign-in", exit_on_error=False, description="Signing in")
+    async def connect_google(self, client_secret: Path, token: str) -> Connected:
+        """On the app's loop (the sign-ins wait in coroutines), so that cancelling this
+        worker ends a sign-in at once."""
         app = self.app
-        return asyncio.run(
-            engine.connect_google(
-                app.store,
-                app.vault,
-                client_secret,
-                pipedrive_token=token or None,
-                pipedrive_oauth=not token,
-                open_browser=can_open_browser(),
-            )
+        return await engine.connect_google(
+            app.store,
+            app.vault,
+            client_secret,
+            pipedrive_token=token or None,
+            pipedrive_oauth=not token,
+            open_browser=can_open_browser(),
+            transport=app.transport,
+            on_address=self.show_address,
+            timeout=self.sign_in_timeout,
         )
 
     @on(Worker.StateChanged)
@@ -197,18 +219,29 @@ class AddAccountScreen(Screen):
         if event.worker.group != "connect" or event.state not in (
             WorkerState.SUCCESS,
             WorkerState.ERROR,
+            WorkerState.CANCELLED,
         ):
             return
-        with contextlib.suppress(KeyError):  # only the Google sign-in captures prints
-            self.app.end_capture_print(self)
         self.query_one("#progress").display = False
         self.query_one("#connect", Button).disabled = False
+        if event.state == WorkerState.CANCELLED:
+            self.query_one("#field-error", Static).update(
+                "Sign-in cancelled: nothing was saved. Connect starts it again."
+            )
+            return
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             title = "Could not connect" if isinstance(error, CalsyncError) else "Connecting failed"
-            self.app.push_screen(ErrorDialog.for_error(title, error))
+            dialog = ErrorDialog.for_error(title, error)
+            if isinstance(error, AuthError):  # never connected: Reconnect is not there
+                dialog.hint = "Press Connect to sign in again."
+            self.app.push_screen(dialog)
             return
         connected: Connected = event.worker.result
-        if connected.reused:
+        if connected.already_connected:
+            self.app.notify(
+                f"{connected.account.email} is already connected: opened its options.", timeout=5
+            )
+        elif connected.reused:
             self.app.notify("This account was connected before: its options are back.", timeout=5)
         self.app.open_options(connected.account.id, then="preview")

@@ -36,7 +36,8 @@ class HomeScreen(Screen):
             yield Static("[b]Calendar sync[/b]", id="heading")
             yield Static(
                 "Sync your Pipedrive activities with your Google Calendar: meetings, calls and "
-                "tasks show up in both, and changes flow both ways.",
+                "tasks show up in your calendar. Two-way sync also brings calendar events and "
+                "changes back to Pipedrive; one-way sync sends Pipedrive's only.",
                 id="intro",
             )
             yield Button("+ Add new account", id="add-account-button", variant="success")
@@ -44,7 +45,7 @@ class HomeScreen(Screen):
             yield Vertical(id="active")
             yield Label("Previously synced", id="previous-heading", classes="section")
             yield Vertical(id="previous")
-        yield Footer()
+        yield Footer(compact=True)  # every label fits at 80 columns
 
     _listed: list[tuple[str, str]] | None = None
 

@@ -27,10 +27,11 @@ from textual.widgets import (
 from textual.worker import Worker, WorkerState
 
 from sync import accounts as engine
-from sync.errors import CalsyncError
+from sync.errors import CalsyncError, OptionError
 from sync.options import MAX_WINDOW_DAYS
 
 from ..dialogs.error import ErrorDialog
+from ..format import in_app_words
 
 SYNC_TYPES = {
     "one-way": (
@@ -42,6 +43,20 @@ SYNC_TYPES = {
         "Pipedrive activities are added to your calendar, and calendar events "
         "and changes come back to Pipedrive",
     ),
+}
+TWO_WAY_ONLY = (
+    "Used in two-way sync only: in one-way sync, calendar events don't come to Pipedrive."
+)
+# Where each option's error shows: the Static right under its field.
+ERROR_BESIDE = {
+    "calendar": "calendar-error",
+    "sync_type": "sync-type-error",
+    "save_as": "save-as-error",
+    "push_types": "push-types-error",
+    "private": "private-error",
+    "linked_contacts": "form-error",
+    "window_past_days": "window-error",
+    "window_future_days": "window-error",
 }
 PRIVATE_MODES = {
     "private": "Sync as private activities (details kept; colleagues see them as private)",
@@ -57,9 +72,11 @@ class OptionsScreen(Screen):
     CSS_PATH = "options.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", id="back", tooltip="Leave without saving"),
+        # One of the two shows: "Save" while the account syncs, else "Start syncing".
         Binding(
             "ctrl+s", "start", "Start syncing", id="start", tooltip="Save these options and sync"
         ),
+        Binding("ctrl+s", "save", "Save", id="save", tooltip="Save these options"),
     ]
 
     def __init__(self, account_id: str, *, then: str = "preview") -> None:
@@ -68,32 +85,50 @@ class OptionsScreen(Screen):
         self.then = then
         """Where "Start syncing" goes: "preview" (before the first run) or "log"."""
 
+    def syncing(self) -> bool:
+        """The account is being synced now: saving changes what the next run does."""
+        session = self.app.sessions.get(self.account_id)
+        return session is not None and session.watching
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start":
+            return not self.syncing()
+        if action == "save":
+            return self.syncing()
+        return True
+
     def compose(self) -> ComposeResult:
         account = self.app.store.account(self.account_id)
         o = account.options
         yield Header()
         with VerticalScroll(id="options"):
-            yield Static(f"[b]Sync options[/b]  {account.email}", id="heading")
+            yield Static(f"[b]Sync options[/b] · {account.email}", id="heading")
             yield LoadingIndicator(id="loading")
             with Vertical(id="form"):
-                yield Label("Choose calendar", classes="field")
-                yield Select[str]([], id="calendar", allow_blank=True, prompt="Loading calendars…")
+                # The two lists are mounted once loaded (_fill): nothing to choose before that.
+                yield Label("Choose calendar", classes="field", id="calendar-label")
+                yield Static("", id="calendar-error", classes="error")
                 yield Static("Only calendars you can write to are listed.", classes="note")
                 yield Label("Sync type", classes="field")
                 with RadioSet(id="sync-type"):
                     for key, (label, _) in SYNC_TYPES.items():
                         yield RadioButton(label, id=key, value=o.sync_type == key)
                 yield Static(SYNC_TYPES[o.sync_type][1], id="sync-type-note", classes="note")
-                yield Label("Save calendar event to Pipedrive as", classes="field")
-                yield Select[str](
-                    [], id="save-as", allow_blank=True, prompt="Loading activity types…"
+                yield Static("", id="sync-type-error", classes="error")
+                yield Label(
+                    "Save calendar event to Pipedrive as", classes="field", id="save-as-label"
                 )
+                yield Static(TWO_WAY_ONLY, id="save-as-why", classes="note why")
+                yield Static("", id="save-as-error", classes="error")
                 yield Label("Sync these Pipedrive activities to calendar", classes="field")
                 yield SelectionList[str](id="push-types")
+                yield Static("", id="push-types-error", classes="error")
                 yield Label("Private calendar events", classes="field")
                 with RadioSet(id="private"):
                     for key, label in PRIVATE_MODES.items():
                         yield RadioButton(label, id=f"private-{key}", value=o.private == key)
+                yield Static(TWO_WAY_ONLY, id="private-why", classes="note why")
+                yield Static("", id="private-error", classes="error")
                 yield Label("Linked contact details", classes="field")
                 with Horizontal(classes="switch-row"):
                     yield Switch(value=o.linked_contacts, id="linked-contacts")
@@ -123,8 +158,12 @@ class OptionsScreen(Screen):
                 yield Static("", id="form-error", classes="error")
                 with Horizontal(id="buttons"):
                     yield Button("Back", id="back-button")
-                    yield Button("Start syncing", id="start-button", variant="success")
-        yield Footer()
+                    yield Button(
+                        "Save" if self.syncing() else "Start syncing",
+                        id="start-button",
+                        variant="success",
+                    )
+        yield Footer(compact=True)  # every label fits at 80 columns
 
     def on_mount(self) -> None:
         self.query_one("#form").display = False
@@ -147,7 +186,7 @@ class OptionsScreen(Screen):
         return calendars, types
 
     @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
+    async def _worker_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if event.state == WorkerState.ERROR:
             self.query_one("#loading").display = False
@@ -162,32 +201,38 @@ class OptionsScreen(Screen):
                 self._show_error(worker.error)
         elif event.state == WorkerState.SUCCESS:
             if worker.group == "options-load":
-                self._fill(*worker.result)
+                await self._fill(*worker.result)
             elif worker.group == "options-save":
                 self._saved()
 
-    def _fill(self, calendars: list[dict], types: list[dict]) -> None:
+    async def _fill(self, calendars: list[dict], types: list[dict]) -> None:
         account = self.app.store.account(self.account_id)
         o = account.options
-        writable = [c for c in calendars if c.get("accessRole") in ("owner", "writer")]
         choices = []
         current = o.calendar
-        for c in writable:
-            value = "primary" if c.get("primary") else c["id"]
-            if c.get("primary") and current == c["id"]:
+        for c in engine.writable(calendars):
+            value = "primary" if c.primary else c.id
+            if c.primary and current == c.id:
                 current = "primary"
-            label = c.get("summaryOverride") or c.get("summary") or c["id"]
-            choices.append((f"{label} (primary)" if c.get("primary") else label, value))
+            choices.append((f"{c.name} (primary)" if c.primary else c.name, value))
         if current not in [v for _, v in choices]:
-            choices.append((f"{current} (not found)", current))
-        calendar = self.query_one("#calendar", Select)
-        calendar.set_options(choices)
-        calendar.value = current
+            # The synced calendar left the list: say so beside it; a real one must be chosen.
+            self.query_one("#calendar-error", Static).update(
+                "The synced calendar is not in your calendar list any more: choose another."
+            )
+            current = choices[0][1] if choices else Select.NULL
+        calendar = Select[str](choices, id="calendar", allow_blank=not choices, value=current)
+        await self.query_one("#form").mount(calendar, after="#calendar-label")
         active = [t for t in types if t.get("active_flag", True)]
-        save_as = self.query_one("#save-as", Select)
-        save_as.set_options([(t.get("name") or t["key_string"], t["key_string"]) for t in active])
-        if o.save_as in [t["key_string"] for t in active]:
-            save_as.value = o.save_as
+        keys = [t["key_string"] for t in active]
+        save_as = Select[str](
+            [(t.get("name") or t["key_string"], t["key_string"]) for t in active],
+            id="save-as",
+            allow_blank=not active,
+            value=o.save_as if o.save_as in keys else (keys[0] if keys else Select.NULL),
+            disabled=o.sync_type == "one-way",
+        )
+        await self.query_one("#form").mount(save_as, after="#save-as-label")
         push = self.query_one("#push-types", SelectionList)
         push.clear_options()
         push.add_options(
@@ -206,10 +251,14 @@ class OptionsScreen(Screen):
 
     def _update_for_sync_type(self, sync_type: str) -> None:
         self.query_one("#sync-type-note", Static).update(SYNC_TYPES[sync_type][1])
-        # As on Pipedrive's page: what comes back from the calendar only matters two-way.
+        # As on Pipedrive's page: what comes back from the calendar only matters two-way;
+        # a note under each disabled field says so.
         one_way = sync_type == "one-way"
-        self.query_one("#save-as", Select).disabled = one_way
+        for save_as in self.query("#save-as"):
+            save_as.disabled = one_way
         self.query_one("#private", RadioSet).disabled = one_way
+        for why in self.query(".why"):
+            why.display = one_way
 
     @on(Input.Changed, "#window-past, #window-future")
     def _window_changed(self, event: Input.Changed) -> None:
@@ -227,15 +276,25 @@ class OptionsScreen(Screen):
         self.query_one("#window-error", Static).update("\n".join(problems))
         return not problems
 
+    def _clear_errors(self) -> None:
+        for widget_id in set(ERROR_BESIDE.values()) - {"window-error"}:
+            self.query_one(f"#{widget_id}", Static).update("")
+
+    def show_error_beside(self, field: str, text: str) -> None:
+        """An option's problem under its field, scrolled into view."""
+        widget = self.query_one(f"#{ERROR_BESIDE.get(field, 'form-error')}", Static)
+        widget.update(text)
+        self.call_after_refresh(widget.scroll_visible, animate=False)
+
     def changes(self) -> dict | None:
         """The form as option changes, or None (with the reason shown inline) if it is not valid."""
-        errors = self.query_one("#form-error", Static)
-        errors.update("")
+        self._clear_errors()
         if not self._check_window():
+            self.call_after_refresh(self.query_one("#window-error").scroll_visible, animate=False)
             return None
         calendar = self.query_one("#calendar", Select).value
-        if calendar is Select.BLANK:
-            errors.update("Choose a calendar to sync.")
+        if calendar is Select.NULL:
+            self.show_error_beside("calendar", "Choose a calendar to sync.")
             return None
         sync_type = self.query_one("#sync-type", RadioSet).pressed_button
         private = self.query_one("#private", RadioSet).pressed_button
@@ -244,7 +303,7 @@ class OptionsScreen(Screen):
         return {
             "calendar": calendar,
             "sync_type": sync_type.id if sync_type else account.options.sync_type,
-            "save_as": save_as if save_as is not Select.BLANK else account.options.save_as,
+            "save_as": save_as if save_as is not Select.NULL else account.options.save_as,
             "push_types": list(self.query_one("#push-types", SelectionList).selected),
             "private": private.id.removeprefix("private-")
             if private and private.id
@@ -254,6 +313,10 @@ class OptionsScreen(Screen):
             "window_future_days": int(self.query_one("#window-future", Input).value),
         }
 
+    def action_save(self) -> None:
+        self.action_start()
+
+    @on(Input.Submitted, "#window-past, #window-future")
     @on(Button.Pressed, "#start-button")
     def action_start(self) -> None:
         if any(w.is_running for w in self.workers if w.group == "options-save"):
@@ -277,8 +340,10 @@ class OptionsScreen(Screen):
 
     def _show_error(self, error: BaseException | None) -> None:
         self.query_one("#start-button", Button).disabled = False
-        if isinstance(error, CalsyncError):
-            self.query_one("#form-error", Static).update(str(error))
+        if isinstance(error, OptionError):
+            self.show_error_beside(error.field, error.app_text)
+        elif isinstance(error, CalsyncError):
+            self.show_error_beside("", in_app_words(str(error)))
         else:
             self.app.push_screen(ErrorDialog.for_error("Could not save the options", error))
 
@@ -295,4 +360,5 @@ class OptionsScreen(Screen):
 
     @on(Button.Pressed, "#back-button")
     def action_back(self) -> None:
-        self.app.go_home()
+        """Back to where the options were opened from: the log, or Calendar sync."""
+        self.app.pop_screen()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import date
 
 from rich.text import Text
 from textual import on, work
@@ -15,15 +16,31 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
-from sync.models import SyncEvent
+from sync.models import SyncEvent, as_utc_instant
 from sync.runner import run_once
-from sync.safe_text import safe_text
+from sync.wording import plural
 
 from ..dialogs.error import ErrorDialog
-from ..format import KIND_STYLE, SIDE_LABEL, when_text, zone
+from ..format import KIND_STYLE, SIDE_LABEL, in_app_words, item_name, view_for
 
 MAX_ROWS = 1000
 SIDES = (("google", "Google Calendar"), ("pipedrive", "Pipedrive"))
+FAR_FUTURE = as_utc_instant(date.max)
+
+
+def by_date(event: SyncEvent):
+    """Sort key: the item's start (undated items last), then its title."""
+    start = as_utc_instant(event.when) if event.when is not None else FAR_FUTURE
+    return start, event.title
+
+
+def side_text(event: SyncEvent) -> str:
+    """Where a row's item goes ("→ Google"), or for a skip where it stays ("in Pipedrive")."""
+    if event.kind != "skip":
+        return SIDE_LABEL.get(event.side, "")
+    # The engine names the skipped item's side ("from"); a run notice has none.
+    side = event.detail.get("from")
+    return {"pipedrive": "in Pipedrive", "google": "in Google"}.get(side, "")
 
 
 class PreviewScreen(Screen):
@@ -44,9 +61,12 @@ class PreviewScreen(Screen):
         account = self.app.store.account(self.account_id)
         yield Header()
         with Vertical(id="preview"):
+            view = view_for(account, self.app.now())
             yield Static(
-                f"[b]Preview[/b]  what the first sync of {escape(account.email)} will do",
+                f"[b]Preview[/b] · what the first sync of {escape(account.email)} will do "
+                f"· {view.zone_note()}",
                 id="heading",
+                markup=True,
             )
             yield LoadingIndicator(id="loading")
             yield DataTable(id="plan", cursor_type="none", zebra_stripes=True)
@@ -55,7 +75,7 @@ class PreviewScreen(Screen):
             with Horizontal(id="buttons"):
                 yield Button("Back", id="back-button")
                 yield Button("Start syncing", id="start-button", variant="success", disabled=True)
-        yield Footer()
+        yield Footer(compact=True)  # every label fits at 80 columns
 
     def on_mount(self) -> None:
         plan = self.query_one("#plan", DataTable)
@@ -99,7 +119,9 @@ class PreviewScreen(Screen):
 
     def show(self, events: list[SyncEvent]) -> None:
         self.events = events
-        tz = zone(self.app.store.account(self.account_id))
+        account = self.app.store.account(self.account_id)
+        view = view_for(account, self.app.now())
+        names = account.extra.activity_type_names
         counts = Counter((e.kind, e.side) for e in events)
         plan = self.query_one("#plan", DataTable)
         for side, label in SIDES:
@@ -113,33 +135,35 @@ class PreviewScreen(Screen):
         notes = []
         guard = next((e for e in events if e.kind == "guard"), None)
         if guard is not None:
+            reason = in_app_words(guard.reason.split("; run with")[0])
             notes.append(
-                "[b red]The mass-deletion guard would hold this sync:[/] "
-                + escape(safe_text(guard.reason))
+                f"[b red]The mass-deletion guard would hold this sync:[/] {escape(reason)}"
             )
         skipped = sum(n for (k, _), n in counts.items() if k == "skip")
         if skipped:
-            notes.append(f"{skipped} item(s) will be skipped (see Why).")
+            notes.append(f"{plural(skipped, 'item')} will be skipped (see Why).")
         if not any(counts[(k, s)] for k in ("create", "update", "delete") for s, _ in SIDES):
             notes.append("Nothing to do: both sides already agree.")
         self.query_one("#plan-note", Static).update("\n".join(notes))
         items = self.query_one("#items", DataTable)
-        shown = [e for e in events if e.kind in ("create", "update", "delete", "skip", "conflict")]
+        shown = sorted(
+            (e for e in events if e.kind in ("create", "update", "delete", "skip", "conflict")),
+            key=by_date,
+        )
         for e in shown[:MAX_ROWS]:
             items.add_row(
                 Text(e.kind, style=KIND_STYLE[e.kind]),
-                SIDE_LABEL.get(e.side, ""),
-                Text(safe_text(e.title or (e.item_id or ""))),  # Text: never read as markup
-                when_text(e.when, tz),
-                Text(safe_text(e.reason)),
+                side_text(e),
+                Text(item_name(e)),  # a Text: a title is never read as markup
+                view.when(e.when),
+                Text(in_app_words(e.reason, names)),
             )
         if len(shown) > MAX_ROWS:
             items.add_row("", "", f"… and {len(shown) - MAX_ROWS} more", "", "")
         self.query_one("#loading").display = False
         plan.display = items.display = True
-        button = self.query_one("#start-button", Button)
-        button.disabled = False
-        button.focus()
+        self.query_one("#start-button", Button).disabled = False
+        items.focus()  # the arrows move through the items at once
 
     @on(Button.Pressed, "#start-button")
     def action_start(self) -> None:

@@ -14,8 +14,8 @@ from sync.models import SyncEvent
 from sync.safe_text import safe_text
 
 from ..dialogs.conflicts import ConflictsView
-from ..format import STATUS_STYLE, event_line, stamp, status_of, time_left, zone
-from ..session import MAX_EVENTS, WRITE_KINDS
+from ..format import STATUS_STYLE, calendar_label, event_line, status_of, time_left, view_for
+from ..session import MAX_EVENTS, WRITE_KINDS, LogLine
 
 FILTERS = [
     ("Everything", "all"),
@@ -29,10 +29,10 @@ FILTERS = [
 ]
 
 
-def shown(event: SyncEvent, kind_filter: str) -> bool:
+def shown(event: SyncEvent | LogLine, kind_filter: str) -> bool:
     if event.kind == "progress" or event.detail.get("quiet"):  # quiet: an idle run
         return False
-    if kind_filter == "all":
+    if kind_filter == "all" or event.kind == "note":
         return True
     if kind_filter == "changes":
         return event.kind in WRITE_KINDS
@@ -77,12 +77,19 @@ class SyncLogScreen(Screen):
         with Horizontal(id="toolbar"):
             yield Select(FILTERS, value="all", allow_blank=False, id="filter", compact=True)
             yield Static("", id="follow-state")
-        yield RichLog(id="log", max_lines=MAX_EVENTS, wrap=False, markup=False, auto_scroll=True)
-        yield Footer()
+        yield RichLog(id="log", max_lines=MAX_EVENTS, wrap=True, markup=False, auto_scroll=True)
+        # Every label fits at 80 columns: ctrl+p (the palette) is in the help, not here.
+        yield Footer(compact=True, show_command_palette=False)
+
+    _written_width = 0
+
+    @property
+    def view(self):
+        """Times as the calendar shows them, as of the app's clock now."""
+        return view_for(self.app.store.account(self.account_id), self.app.now())
 
     def on_mount(self) -> None:
         app = self.app
-        self.tz = zone(app.store.account(self.account_id))
         session = app.session(self.account_id)
         self._rebuild()
         self.session_changed()
@@ -102,15 +109,22 @@ class SyncLogScreen(Screen):
         if self.follow:  # the progress bar may have come or gone: stay at the end
             self.call_after_refresh(self.query_one("#log", RichLog).scroll_end, animate=False)
 
-    def _write(self, events: list[SyncEvent]) -> None:
+    def _write(self, events: list) -> None:
         # One write per batch: RichLog measures and renders once for many lines, which keeps
-        # the UI quick during a big initial sync.
+        # the UI quick during a big initial sync. Lines wrap at the log's width now; a
+        # resize writes them again at the new width (on_resize).
         if events:
             log = self.query_one("#log", RichLog)
-            block = Text("\n", no_wrap=True, overflow="ellipsis").join(
-                event_line(e, self.tz) for e in events
-            )
-            log.write(block, width=self._line_width(log))
+            view = self.view
+            names = self.app.store.account(self.account_id).extra.activity_type_names
+            block = Text("\n").join(event_line(e, view, names) for e in events)
+            self._written_width = self._line_width(log)
+            log.write(block, width=self._written_width)
+
+    def on_resize(self) -> None:
+        log = self.query_one("#log", RichLog)
+        if self._written_width and self._line_width(log) != self._written_width:
+            self.call_after_refresh(self._rebuild)
 
     def _tick(self) -> None:
         if self.app.session(self.account_id).progress:
@@ -121,19 +135,17 @@ class SyncLogScreen(Screen):
         account = app.store.account(self.account_id)
         session = app.session(self.account_id)
         status = status_of(account, session)
-        calendar = (
-            "Primary calendar"
-            if account.options.calendar in ("primary", account.email)
-            else account.options.calendar
-        )
+        view = self.view
+        # What is synced and how first, so that a narrow terminal cuts the address, not them.
         head = Text(no_wrap=True, overflow="ellipsis")
-        head.append(safe_text(account.email), style="bold")
-        head.append(f" · {safe_text(calendar)} · {account.options.sync_type}")
+        head.append(safe_text(calendar_label(account)), style="bold")  # a calendar's own name
+        head.append(f" · {account.options.sync_type} · {view.zone_note()} · ")
+        head.append(safe_text(account.email), style="dim")
         self.query_one("#log-head", Static).update(head)
         state = Text(no_wrap=True, overflow="ellipsis")
         state.append(status, style=STATUS_STYLE.get(status, ""))
         state.append(
-            f" · next run {stamp(session.next_run, self.tz)} · runs {session.runs}", style="dim"
+            f" · next run {view.stamp(session.next_run)} · runs {session.runs}", style="dim"
         )
         if session.progress:
             done, total = session.progress
@@ -151,7 +163,8 @@ class SyncLogScreen(Screen):
         skipped = sum(n for (k, _), n in t.items() if k == "skip")
         errors = sum(n for (k, _), n in t.items() if k == "error")
         counters.append(f"conflicts {conflicts}  ", style="magenta")
-        counters.append(f"skipped {skipped}  ", style="dim")
+        again = f" (+{session.skips_again:,} repeats)" if session.skips_again else ""
+        counters.append(f"skipped {skipped}{again}  ", style="dim")
         counters.append(f"errors {errors}", style="red" if errors else "dim")
         self.query_one("#counters", Static).update(counters)
         bar = self.query_one("#progress", ProgressBar)
@@ -173,7 +186,7 @@ class SyncLogScreen(Screen):
 
     @staticmethod
     def _line_width(log: RichLog) -> int:
-        # Lines are cut with an ellipsis at the log's width (before layout: the screen's).
+        # The log's width now (before layout: the screen's, less the border and scrollbar).
         return log.scrollable_content_region.width or max(log.app.size.width - 4, 20)
 
     @on(Select.Changed, "#filter")
@@ -197,10 +210,15 @@ class SyncLogScreen(Screen):
         self.app.sync_now(self.account_id)
 
     def action_conflicts(self) -> None:
-        self.app.push_screen(ConflictsView(self.app.session(self.account_id).conflicts(), self.tz))
+        self.app.push_screen(
+            ConflictsView(self.app.session(self.account_id).conflicts(), self.view)
+        )
 
     def action_options(self) -> None:
-        self.app.open_options(self.account_id, then="log")
+        from .options import OptionsScreen
+
+        # On top of the log: Back (escape) comes back here.
+        self.app.push_screen(OptionsScreen(self.account_id, then="log"))
 
     def action_stop(self) -> None:
         self.app.confirm_stop(self.account_id)

@@ -10,7 +10,7 @@ from textual.widgets import Button, Static
 
 from sync.store import Account
 
-from ..format import STATUS_STYLE, counts_text, stamp, time_left, zone
+from ..format import STATUS_STYLE, calendar_label, counts_text, time_left, view_for
 from ..session import SyncSession
 
 
@@ -75,8 +75,8 @@ class AccountCard(Vertical):
 
     def _describe(self) -> Text:
         a, o = self.account, self.account.options
-        tz = zone(a)
-        calendar = "Primary calendar" if o.calendar in ("primary", a.email) else o.calendar
+        view = view_for(a, self.app.now())
+        calendar = calendar_label(a)
         text = Text()
         text.append(a.email, style="bold")
         text.append(f"  ⇄  Pipedrive {a.extra.pipedrive_name or a.pipedrive_email}")
@@ -94,10 +94,12 @@ class AccountCard(Vertical):
                 text.append(f" ({done}/{total}{', ' + left if left else ''})", style="dim")
         text.append("\n")
         next_run = self.session.next_run if self.session is not None else None
-        text.append(f"Last run {stamp(a.last_run, tz, with_date=True)}", style="dim")
+        text.append(f"Last run {view.stamp(a.last_run)}", style="dim")
         if a.state == "active":
-            text.append(f" · next run {stamp(next_run, tz) if next_run else '—'}", style="dim")
+            text.append(f" · next run {view.stamp(next_run)}", style="dim")
         text.append(f" · {counts_text(self.last_summary)}", style="dim")
+        if a.last_run is not None or next_run is not None:
+            text.append(f" · {view.zone_note()}", style="dim")
         if self.status in ("error", "needs reconnect") and a.last_error:
             text.append(f"\n{a.last_error}", style="red")
         return text
