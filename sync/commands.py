@@ -21,6 +21,7 @@ from .cli_progress import LiveProgress, progress_line
 from .errors import EXIT_FAILED, EXIT_GUARDED, EXIT_OK, CalsyncError, UsageError
 from .models import RunSummary, SyncEvent
 from .runner import run_once
+from .safe_text import safe_json, safe_text
 from .store import Account, Store
 from .vault import Vault
 from .watch import RunEvent, Waiting, watch
@@ -57,7 +58,8 @@ class Console:
         self.out.flush()
 
     def json(self, value: Any) -> None:
-        self.print(json.dumps(value, ensure_ascii=False, default=str))
+        # The exact value, with what a terminal acts on escaped the JSON way (\u009b).
+        self.print(safe_json(json.dumps(value, ensure_ascii=False, default=str)))
 
 
 def _open(home: Path | None) -> tuple[Store, Vault]:
@@ -94,10 +96,11 @@ def calendar_label(account: Account) -> str:
 
 def event_line(event: SyncEvent, view: TimeView | None = None) -> str:
     """One human line per event, as the log shows it; times through `view` (the calendar's
-    zone: the same text as the app's), the computer's zone when none is given."""
+    zone: the same text as the app's), the computer's zone when none is given. Item text is
+    made safe for the terminal (`safe_text`)."""
     view = view or machine_view()
     at = view.stamp(event.at) if event.at else ""
-    what = event.title or event.item_id or ""
+    what = safe_text(event.title or event.item_id or "")
     when = view.when(event.when)
     text = f"{at}  {ARROW.get(event.side, ARROW[None])}  {event.kind:<8}  {what}"
     if when:
@@ -113,7 +116,7 @@ def event_line(event: SyncEvent, view: TimeView | None = None) -> str:
         "start",
         "done",
     ):
-        text += f"  — {event.reason}"
+        text += f"  — {safe_text(event.reason)}"
     return text
 
 
@@ -177,7 +180,10 @@ def options(
         console.print(f"options of account {account.id} saved:")
     calendar = calendar_label(account)
     rows = [
-        ("Calendar", calendar if calendar == o.calendar else f"{calendar}  ({o.calendar})"),
+        (
+            "Calendar",
+            safe_text(calendar if calendar == o.calendar else f"{calendar}  ({o.calendar})"),
+        ),
         ("Sync type", o.sync_type),
         ("Save calendar events to Pipedrive as", o.save_as),
         ("Sync these Pipedrive activities to calendar", ", ".join(o.push_types) or "(none)"),
@@ -203,9 +209,9 @@ def calendars(console: Console, *, home: Path | None, account_id: str | None, as
     rows = [
         (
             "*" if c.id == synced or (c.primary and synced == "primary") else "",
-            c.name + (" (primary)" if c.primary else ""),
+            safe_text(c.name) + (" (primary)" if c.primary else ""),  # a shared calendar's name
             c.time_zone,
-            c.id,
+            safe_text(c.id),
         )
         for c in found
     ]
@@ -477,8 +483,10 @@ def accounts(console: Console, *, home: Path | None, as_json: bool) -> int:
                 else "never"
             )
             console.print(
-                f"  {a.id}  {a.email} <-> {a.pipedrive_email}  calendar {calendar_label(a)}, "
-                f"{a.options.sync_type}  last run {last}, {status}"
+                safe_text(
+                    f"  {a.id}  {a.email} <-> {a.pipedrive_email}  calendar {calendar_label(a)}, "
+                    f"{a.options.sync_type}  last run {last}, {status}"
+                )
             )
     return EXIT_OK
 
@@ -534,8 +542,8 @@ def log(
             if event.kind == "conflict" and event.detail.get("loser"):
                 loser = event.detail["loser"]
                 console.print(
-                    f"{'':>10}kept the losing {loser.get('side')} version: {loser.get('title')!r} "
-                    f"{loser.get('start')} - {loser.get('end')}"
+                    f"{'':>10}kept the losing {loser.get('side')} version: "
+                    + safe_text(f"'{loser.get('title')}' {loser.get('start')} - {loser.get('end')}")
                 )
         return EXIT_OK
     records = data.runs()

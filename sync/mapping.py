@@ -30,6 +30,29 @@ _MARKER_RE = re.compile(re.escape(MARKER_PREFIX) + r"(\S+)")
 
 BUSY_SUBJECT = "Busy"
 
+# Pipedrive's field limits, as the sandbox enforces them (sandbox/pipedrive/validation.py;
+# Pipedrive's API reference states none): subject, location and attendee fields 255
+# characters, a description 100,000, at most 100 attendees, durations up to 999:59.
+PIPEDRIVE_MAX_SHORT = 255
+PIPEDRIVE_MAX_DESCRIPTION = 100_000
+PIPEDRIVE_MAX_ATTENDEES = 100
+PIPEDRIVE_MAX_DURATION = timedelta(hours=999, minutes=59)
+# The longest all-day span a duration of whole days can say (41 days, "984:00").
+PIPEDRIVE_MAX_DAYS = PIPEDRIVE_MAX_DURATION // timedelta(days=1)
+
+# A text cut to fit Pipedrive ends with this; a subject or location exactly at the limit and
+# ending with it reads back as a cut (see `is_cut`).
+CUT_MARK = "…"
+
+# A span too long for Pipedrive's duration is kept at the end of the activity's description:
+# "── calsync: lasts 61 days ──" (all-day) or "── calsync: lasts 1200 h 30 min ──" (timed).
+_SPAN_RE = re.compile(
+    r"(?:\n\n)?── calsync: lasts (?:(?P<days>\d+) days|(?P<hours>\d+) h (?P<minutes>\d+) min) ──\Z"
+)
+# What Pipedrive takes as an attendee's address (the sandbox asks for an "@"; a space or a
+# second "@" would not be an address either).
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+")
+
 # Google responseStatus <-> Pipedrive attendee status.
 _PD_STATUS = {
     "needsAction": "noreply",
@@ -243,13 +266,17 @@ def item_from_pipedrive(activity: dict[str, Any]) -> CalendarItem:
     """A Pipedrive v2 activity as a CalendarItem.
 
     Times are UTC. No due_time: an all-day item; its span in days is kept in `duration` as a
-    multiple of 24 hours ("72:00" = three days; empty = one day). The note's marker
+    multiple of 24 hours ("72:00" = three days; empty = one day). A span longer than
+    Pipedrive's durations has the longest duration and our span line at the end of the
+    description (`span_line`): the line gives the span while the duration is still that
+    longest one, and is never part of the item's description. The note's marker
     "calsync:<google id>" becomes origin "google:<google id>". What the activity is linked to
     (person, organization, deal) is read apart, by the executor, when linked contacts are on.
     """
     activity_id = str(activity["id"])
     deleted = bool(activity.get("is_deleted"))
     due_date = activity.get("due_date")
+    description, span_days, span_length = _read_span(activity.get("public_description") or "")
     start: datetime | date | None = None
     end: datetime | date | None = None
     all_day = False
@@ -262,9 +289,13 @@ def item_from_pipedrive(activity: dict[str, Any]) -> CalendarItem:
             days = 1
             if duration is not None and duration >= timedelta(days=1):
                 days = duration // timedelta(days=1)
+            if span_days is not None and days == PIPEDRIVE_MAX_DAYS:
+                days = span_days
             start, end = day, day + timedelta(days=days)
         else:
             start = datetime.combine(day, time(), UTC) + due_time
+            if span_length is not None and duration == PIPEDRIVE_MAX_DURATION:
+                duration = span_length
             end = start + (duration or timedelta())
     elif not deleted:
         raise UnmappableItem("pipedrive", activity_id, "activity has no due date")
@@ -300,7 +331,7 @@ def item_from_pipedrive(activity: dict[str, Any]) -> CalendarItem:
         all_day=all_day,
         time_zone=None,
         location=location or "",
-        description=activity.get("public_description") or "",
+        description=description,
         busy=True if busy is None else bool(busy),
         private=bool(activity.get("private", False)),
         attendees=attendees,
@@ -311,23 +342,80 @@ def item_from_pipedrive(activity: dict[str, Any]) -> CalendarItem:
     )
 
 
-# Pipedrive refuses bigger activities (400 "Must be at most ..."): such events are skipped
-# with a reason rather than failing every run.
-PIPEDRIVE_MAX_DESCRIPTION = 100_000
-PIPEDRIVE_MAX_ATTENDEES = 100
+# ---------------------------------------------------------------- fitting Pipedrive's limits
+
+
+def fit_short(text: str) -> str:
+    """`text` cut to Pipedrive's 255 characters, the last one the cut mark."""
+    if len(text) <= PIPEDRIVE_MAX_SHORT:
+        return text
+    return text[: PIPEDRIVE_MAX_SHORT - len(CUT_MARK)] + CUT_MARK
+
+
+def is_cut(text: str) -> bool:
+    """Whether `text` (a subject or location read from Pipedrive) is a cut made by `fit_short`.
+
+    Such a text is not written back to Google: the event keeps the whole one."""
+    return len(text) == PIPEDRIVE_MAX_SHORT and text.endswith(CUT_MARK)
+
+
+def pipedrive_email_ok(email: str) -> bool:
+    """Whether Pipedrive takes `email` as an attendee's address (others are left out)."""
+    return len(email) <= PIPEDRIVE_MAX_SHORT and _EMAIL_RE.fullmatch(email) is not None
+
+
+def span_line(item: CalendarItem) -> str:
+    """The line that keeps a span longer than Pipedrive's durations ("" when it fits)."""
+    if item.start is None:
+        return ""
+    if item.all_day or not isinstance(item.start, datetime):
+        days = _all_day_days(item)
+        return f"── calsync: lasts {days} days ──" if days > PIPEDRIVE_MAX_DAYS else ""
+    length = _timed_length(item)
+    if length <= PIPEDRIVE_MAX_DURATION:
+        return ""
+    minutes = int(length.total_seconds()) // 60
+    return f"── calsync: lasts {minutes // 60} h {minutes % 60:02d} min ──"
+
+
+def _with_span(description: str, line: str) -> str:
+    if not line:
+        return description
+    return f"{description}\n\n{line}" if description else line
+
+
+def _read_span(description: str) -> tuple[str, int | None, timedelta | None]:
+    """The description without our span line, and the line's days or length, if any."""
+    found = _SPAN_RE.search(description)
+    if found is None:
+        return description, None, None
+    text = description[: found.start()]
+    if found["days"] is not None:
+        return text, int(found["days"]), None
+    return text, None, timedelta(hours=int(found["hours"]), minutes=int(found["minutes"]))
+
+
+def _pipedrive_attendees(item: CalendarItem) -> list[Attendee]:
+    """The item's attendees Pipedrive can hold: one per address, valid addresses only."""
+    return [a for a in _unique(item.attendees) if pipedrive_email_ok(a.email)]
 
 
 def too_big_for_pipedrive(item: CalendarItem) -> str | None:
-    """Why `item` cannot become a Pipedrive activity, or None when it can."""
-    if len(item.description) > PIPEDRIVE_MAX_DESCRIPTION:
+    """Why `item` cannot become a Pipedrive activity, or None when it can.
+
+    Pipedrive refuses bigger activities (400 "Must be at most ..."): such events are skipped
+    with a reason rather than failing every run. What can be fitted is (`pipedrive_body`)."""
+    size = len(item.description)
+    fitted = len(_with_span(item.description, span_line(item)))
+    if fitted > PIPEDRIVE_MAX_DESCRIPTION:
+        with_span = f" ({fitted:,} with the line keeping its span)" if fitted != size else ""
         return (
-            f"description of {len(item.description):,} characters: Pipedrive takes at most "
+            f"description of {size:,} characters{with_span}: Pipedrive takes at most "
             f"{PIPEDRIVE_MAX_DESCRIPTION:,}"
         )
-    if len(item.attendees) > PIPEDRIVE_MAX_ATTENDEES:
-        return (
-            f"{len(item.attendees):,} attendees: Pipedrive takes at most {PIPEDRIVE_MAX_ATTENDEES}"
-        )
+    attendees = len(_pipedrive_attendees(item))
+    if attendees > PIPEDRIVE_MAX_ATTENDEES:
+        return f"{attendees:,} attendees: Pipedrive takes at most {PIPEDRIVE_MAX_ATTENDEES}"
     return None
 
 
@@ -374,7 +462,8 @@ def google_body(
     added for the linked person (not those the item has itself) are tagged in LINKED_KEY,
     so that reading the event back leaves them out. `origin` None
     writes no marker: updates of the user's own events (pairs that started on Google) must
-    not label them as copies.
+    not label them as copies. A patch (`event_id` None) sends no title or location that
+    Pipedrive holds cut (`is_cut`): the event keeps the whole text it has.
     """
     body: dict[str, Any] = {}
     if event_id is not None:
@@ -412,6 +501,11 @@ def google_body(
             "attendees": list(attendees.values()),
         }
     )
+    if event_id is None:
+        # A patch leaves out what Pipedrive holds cut: the event keeps its whole text.
+        for key, text in (("summary", item.title), ("location", item.location)):
+            if is_cut(text):
+                del body[key]
     return body
 
 
@@ -425,25 +519,38 @@ def _google_attendee(email: str, name: str, status: str) -> dict[str, str]:
 # ---------------------------------------------------------------- item -> Pipedrive
 
 
+def _all_day_days(item: CalendarItem) -> int:
+    assert item.start is not None
+    start_day = item.start if not isinstance(item.start, datetime) else item.start.date()
+    if isinstance(item.end, date) and not isinstance(item.end, datetime):
+        return max(1, (item.end - start_day).days)
+    return 1
+
+
+def _timed_length(item: CalendarItem) -> timedelta:
+    assert isinstance(item.start, datetime)
+    end = item.end if isinstance(item.end, datetime) else item.start
+    return max(end - item.start, timedelta())
+
+
 def _pipedrive_times(item: CalendarItem) -> dict[str, Any]:
+    """due_date, due_time and duration; a span over Pipedrive's limit gets the longest
+    duration (its true length goes into the description: `span_line`)."""
     if item.start is None:
         raise ValueError(f"item {item.id} has no start")
     if item.all_day or not isinstance(item.start, datetime):
         start_day = item.start if not isinstance(item.start, datetime) else item.start.date()
-        days = 1
-        if isinstance(item.end, date) and not isinstance(item.end, datetime):
-            days = max(1, (item.end - start_day).days)
+        days = min(_all_day_days(item), PIPEDRIVE_MAX_DAYS)
         return {
             "due_date": start_day.isoformat(),
             "due_time": None,
             "duration": format_hhmm(timedelta(days=days)) if days > 1 else None,
         }
     start = item.start.astimezone(UTC)
-    end = item.end.astimezone(UTC) if isinstance(item.end, datetime) else start
     return {
         "due_date": start.date().isoformat(),
         "due_time": start.strftime("%H:%M"),
-        "duration": format_hhmm(max(end - start, timedelta())),
+        "duration": format_hhmm(min(_timed_length(item), PIPEDRIVE_MAX_DURATION)),
     }
 
 
@@ -463,6 +570,11 @@ def pipedrive_body(
     (ValueError: the planner never asks). With `create` the body carries `type` (save_as) and
     the idempotency `marker` in `note`; updates leave both alone (the user may have retyped
     the activity or written a note).
+
+    Every field is fitted to Pipedrive's limits: subject, location and attendee names over
+    255 characters are cut (`fit_short`), attendees whose address Pipedrive refuses are left
+    out, and a span longer than its durations keeps the longest duration with the true span
+    in a line at the end of the description (`span_line`, read back by `item_from_pipedrive`).
     """
     mode = private_mode or options.private
     body: dict[str, Any] = {}
@@ -470,6 +582,7 @@ def pipedrive_body(
         body["type"] = options.save_as
         body["note"] = marker
     body.update(_pipedrive_times(item))
+    span = span_line(item)
     if item.private and mode == "skip":
         raise ValueError(f"private item {item.id} is skipped in private mode 'skip'")
     if item.private and mode == "busy":
@@ -477,21 +590,22 @@ def pipedrive_body(
             {
                 "subject": BUSY_SUBJECT,
                 "location": None,
-                "public_description": "",
+                "public_description": span,
                 "busy": item.busy,
                 "private": False,
                 "attendees": [],
             }
         )
         return body
+    location = fit_short(item.location)
     body.update(
         {
-            "subject": item.title,
-            "location": {"value": item.location} if item.location else None,
-            "public_description": item.description,
+            "subject": fit_short(item.title),
+            "location": {"value": location} if location else None,
+            "public_description": _with_span(item.description, span),
             "busy": item.busy,
             "private": item.private and mode == "private",
-            "attendees": [_pd_attendee(a) for a in _unique(item.attendees)],
+            "attendees": [_pd_attendee(a) for a in _pipedrive_attendees(item)],
         }
     )
     return body
@@ -507,5 +621,5 @@ def _unique(attendees: tuple[Attendee, ...]) -> list[Attendee]:
 def _pd_attendee(a: Attendee) -> dict[str, str]:
     out = {"email": a.email, "status": _PD_STATUS.get(a.status, "noreply")}
     if a.name:
-        out["name"] = a.name
+        out["name"] = fit_short(a.name)
     return out

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
+from . import shapes
+from .shapes import ShapeError
+
 Side = Literal["google", "pipedrive"]
 SIDES: tuple[Side, Side] = ("google", "pipedrive")
 
@@ -168,17 +171,6 @@ class CalendarItem:
         return parse_origin(self.origin)
 
 
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _when(value: str | None) -> datetime | date | None:
-    """An item's start as JSON keeps it: an ISO datetime, or an ISO date for all-day items."""
-    if not value:
-        return None
-    return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-
-
 @dataclass(frozen=True, slots=True)
 class Link:
     """One synced pair, as last written: ids, each side's version and content fingerprint.
@@ -249,21 +241,24 @@ class Link:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Link:
-        origin = data.get("origin", "google")
+        """A stored link; ShapeError when a field is missing or of the wrong type."""
+        origin = shapes.text(data, "origin", "google")
+        if origin not in SIDES:
+            raise ShapeError(f"origin is {origin!r}, not google or pipedrive")
         return cls(
-            google_id=str(data["google_id"]),
-            pipedrive_id=str(data["pipedrive_id"]),
-            google_version=data.get("google_version", ""),
-            pipedrive_version=data.get("pipedrive_version", ""),
-            google_fingerprint=data.get("google_fingerprint", ""),
-            pipedrive_fingerprint=data.get("pipedrive_fingerprint", ""),
-            origin="pipedrive" if origin == "pipedrive" else "google",
-            synced_at=_dt(data.get("synced_at")),
-            series_id=data.get("series_id"),
-            google_private=bool(data.get("google_private", False)),
-            end=_dt(data.get("end")),
-            title=str(data.get("title") or ""),
-            start=_when(data.get("start")),
+            google_id=shapes.identifier(data, "google_id"),
+            pipedrive_id=shapes.identifier(data, "pipedrive_id"),
+            google_version=shapes.text(data, "google_version", ""),
+            pipedrive_version=shapes.text(data, "pipedrive_version", ""),
+            google_fingerprint=shapes.text(data, "google_fingerprint", ""),
+            pipedrive_fingerprint=shapes.text(data, "pipedrive_fingerprint", ""),
+            origin=origin,
+            synced_at=shapes.moment(data, "synced_at"),
+            series_id=shapes.text(data, "series_id", None, null=True),
+            google_private=shapes.flag(data, "google_private", False),
+            end=shapes.moment(data, "end"),
+            title=shapes.text(data, "title", "", null=True) or "",
+            start=shapes.day_or_moment(data, "start"),
         )
 
 
@@ -297,20 +292,20 @@ class SyncEvent:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SyncEvent:
-        when = _when(data.get("when"))
-        kind = data["kind"]
+        """A stored run event; ShapeError when a field is missing or of the wrong type."""
+        kind = shapes.text(data, "kind")
         if kind not in EVENT_KINDS:
-            raise ValueError(f"unknown event kind {kind!r}")
-        side = data.get("side")
+            raise ShapeError(f"kind is {kind!r}, not one of {', '.join(EVENT_KINDS)}")
+        side = shapes.text(data, "side", None, null=True)
         return cls(
             kind=kind,
             side=side if side in SIDES else None,
-            title=data.get("title", ""),
-            when=when,
-            reason=data.get("reason", ""),
-            item_id=data.get("item_id"),
-            at=_dt(data.get("at")),
-            detail=dict(data.get("detail") or {}),
+            title=shapes.text(data, "title", ""),
+            when=shapes.day_or_moment(data, "when"),
+            reason=shapes.text(data, "reason", ""),
+            item_id=shapes.text(data, "item_id", None, null=True),
+            at=shapes.moment(data, "at"),
+            detail=dict(shapes.mapping(data, "detail", None, null=True) or {}),
         )
 
 
@@ -322,6 +317,9 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return _iso(value)
     return value
+
+
+SIDE_COUNT_KEYS = ("created", "updated", "deleted", "requests")
 
 
 @dataclass(slots=True)
@@ -396,22 +394,30 @@ class RunSummary:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunSummary:
-        def counts(d: dict[str, Any] | None) -> SideCounts:
-            d = d or {}
-            return SideCounts(
-                int(d.get("created", 0)),
-                int(d.get("updated", 0)),
-                int(d.get("deleted", 0)),
-                int(d.get("requests", 0)),
-            )
+        """A stored summary; ShapeError when a field is of the wrong type."""
 
-        status = data.get("status", "ok")
+        def counts(side: str) -> SideCounts:
+            d = shapes.mapping(data, side, {})
+            try:
+                return SideCounts(*(shapes.integer(d, k, 0) for k in SIDE_COUNT_KEYS))
+            except ShapeError as err:
+                raise err.within(side) from None
+
+        def entry(item: Any) -> dict[str, Any]:
+            shapes.document(item)
+            for key in ("title", "reason"):
+                shapes.text(item, key, "")
+            shapes.text(item, "id", None, null=True)
+            return dict(item)
+
+        shapes.document(data, "summary")
+        status = shapes.text(data, "status", "ok")
         return cls(
-            google=counts(data.get("google")),
-            pipedrive=counts(data.get("pipedrive")),
-            conflicts=int(data.get("conflicts", 0)),
-            skipped=[dict(s) for s in data.get("skipped", [])],
-            errors=[dict(e) for e in data.get("errors", [])],
-            seconds=float(data.get("seconds", 0.0)),
+            google=counts("google"),
+            pipedrive=counts("pipedrive"),
+            conflicts=shapes.integer(data, "conflicts", 0),
+            skipped=shapes.each(shapes.listing(data, "skipped", []), entry, "skipped entry"),
+            errors=shapes.each(shapes.listing(data, "errors", []), entry, "errors entry"),
+            seconds=shapes.number(data, "seconds", 0.0),
             status=status if status in ("ok", "guarded", "error") else "error",
         )

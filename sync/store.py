@@ -22,32 +22,38 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import fcntl
 import json
 import os
 import shutil
+import stat
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from platformdirs import user_data_dir
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
-from .errors import NotFound, StoreError
+from . import shapes
+from .errors import NotFound, StoreError, UsageError
 from .models import Link, RunSummary, SyncEvent
 from .options import Options
 from .polling import Budget
+from .shapes import ShapeError
 
 SCHEMA = 1
 MAX_RUNS = 100
 META = "_meta"
 
 AccountState = Literal["active", "previously_synced"]
+T = TypeVar("T")
 AccountKind = Literal["sandbox", "real"]
 
 
@@ -65,35 +71,76 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-def _float_or_none(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 # ---------------------------------------------------------------- files
 
 
+def private_dir(path: Path) -> Path:
+    """Make `path` a folder only its owner can use (0700, whatever the umask).
+
+    Every missing folder on the way is created 0700 (`mkdir(parents=True, mode=...)` would
+    give the parents the umask's mode); an existing `path` that others can read (made by an
+    older calsync) is tightened where we may. StoreError, in words, when it cannot be."""
+    missing: list[Path] = []
+    folder = path
+    try:
+        while True:
+            try:
+                if not stat.S_ISDIR(folder.stat().st_mode):
+                    raise StoreError(f"cannot use the folder {path}: {folder} is a file")
+                break
+            except (FileNotFoundError, NotADirectoryError):
+                missing.append(folder)  # (not a directory: a file further up, found next)
+                if folder.parent == folder:
+                    break
+                folder = folder.parent
+        for made in reversed(missing):
+            with contextlib.suppress(FileExistsError):  # another thread or process was quicker
+                os.mkdir(made, 0o700)
+            os.chmod(made, 0o700)
+    except (OSError, ValueError) as err:
+        raise StoreError(f"cannot use the folder {path}: {_why(err)}") from err
+    if not missing:
+        with contextlib.suppress(OSError):
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o700)
+    return path
+
+
+def _why(err: OSError | ValueError) -> str:
+    """An OS error in words (ValueError: a path the system cannot take, e.g. a NUL byte)."""
+    if isinstance(err, ValueError):
+        return f"not a usable path ({err})"
+    if isinstance(err, PermissionError):
+        return "permission denied"
+    if err.errno == errno.EROFS:
+        return "the file system is read-only"
+    if isinstance(err, NotADirectoryError):
+        return "a part of the path is a file, not a folder"
+    return err.strerror or str(err)
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text`: temp file in the same folder, fsync, os.replace (mode 0600).
+    """Replace `path` with `text`: a temp file of a unique name in the same folder, fsync,
+    os.replace (mode 0600). Threads and processes writing the same file at once each
+    replace it whole.
 
     A crash at any point leaves either the old file or the new one, never a mix.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    private_dir(path.parent)
+    tmp: Path | None = None
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(name)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as err:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise StoreError(f"could not write store file {path}: {err.strerror or err}") from err
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise StoreError(f"could not write store file {path}: {_why(err)}") from err
     with contextlib.suppress(OSError):  # make the rename itself durable
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
@@ -102,17 +149,24 @@ def write_atomic(path: Path, text: str) -> None:
             os.close(dir_fd)
 
 
-def _corrupt(path: Path, why: str) -> StoreError:
+def _corrupt(
+    path: Path, why: str, advice: str = "move the file away to start afresh"
+) -> StoreError:
     """Keep a copy of a corrupt file and describe it in one line (the file itself is left alone)."""
     stamp = _now().strftime("%Y%m%dT%H%M%S")
     backup = path.with_name(f"{path.name}.corrupt-{stamp}")
     with contextlib.suppress(OSError):
         shutil.copy2(path, backup)
         os.chmod(backup, 0o600)
-    return StoreError(
-        f"store file {path} is corrupt ({why}); a copy is kept at {backup}; "
-        "move the file away to start afresh"
-    )
+    return StoreError(f"store file {path} is corrupt ({why}); a copy is kept at {backup}; {advice}")
+
+
+def _read_all(path: Path, docs: Iterable[Any], read: Callable[[Any], T], what: str) -> list[T]:
+    """`read` each document of a file's table; a wrong shape is the file's corruption."""
+    try:
+        return shapes.each(list(docs), read, what)
+    except ShapeError as err:
+        raise _corrupt(path, str(err)) from None
 
 
 class AtomicJSONStorage(Storage):
@@ -134,6 +188,10 @@ class AtomicJSONStorage(Storage):
             raise _corrupt(self.path, f"not valid JSON: {err}") from err
         if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
             raise _corrupt(self.path, "not a table of documents")
+        for name, table in data.items():
+            for doc_id, doc in table.items():
+                if not isinstance(doc, dict):
+                    raise _corrupt(self.path, f"{name} document {doc_id} is not an object")
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
@@ -225,6 +283,13 @@ class _File:
 # ---------------------------------------------------------------- accounts
 
 
+def _names(names: dict[str, Any] | None) -> dict[str, str]:
+    """A map of names (activity type key -> label), every value a string."""
+    for key in names or {}:
+        shapes.text(names, key)
+    return dict(names or {})
+
+
 @dataclass(frozen=True, slots=True)
 class AccountExtra:
     """What calsync learnt about an account's services when it connected, and since."""
@@ -268,20 +333,24 @@ class AccountExtra:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AccountExtra:
-        user_id = data.get("pipedrive_user_id")
+        """Stored extras; ShapeError when a field is of the wrong type (unknown keys, left
+        by older versions, are ignored)."""
+        shapes.document(data, "extra")
         return cls(
-            kind="sandbox" if data.get("kind") == "sandbox" else "real",
-            google_base=str(data.get("google_base") or ""),
-            calendar_tz=str(data.get("calendar_tz") or "UTC"),
-            calendar_name=str(data.get("calendar_name") or ""),
-            pipedrive_user_id=int(user_id) if user_id is not None else None,
-            pipedrive_name=str(data.get("pipedrive_name") or ""),
-            activity_types=tuple(str(t) for t in data.get("activity_types") or ()),
-            activity_type_names={
-                str(k): str(v) for k, v in (data.get("activity_type_names") or {}).items()
-            },
-            pipedrive_budget=Budget.from_json(data.get("pipedrive_budget")),
-            clock_skew_said=_float_or_none(data.get("clock_skew_said")),
+            kind="sandbox" if shapes.text(data, "kind", None, null=True) == "sandbox" else "real",
+            google_base=shapes.text(data, "google_base", None, null=True) or "",
+            calendar_tz=shapes.text(data, "calendar_tz", None, null=True) or "UTC",
+            calendar_name=shapes.text(data, "calendar_name", None, null=True) or "",
+            pipedrive_user_id=shapes.integer(data, "pipedrive_user_id", None, null=True),
+            pipedrive_name=shapes.text(data, "pipedrive_name", None, null=True) or "",
+            activity_types=shapes.texts(data, "activity_types"),
+            activity_type_names=_names(
+                shapes.mapping(data, "activity_type_names", None, null=True)
+            ),
+            pipedrive_budget=Budget.from_json(
+                shapes.mapping(data, "pipedrive_budget", None, null=True)
+            ),
+            clock_skew_said=shapes.number(data, "clock_skew_said", None, null=True),
         )
 
 
@@ -323,19 +392,31 @@ class Account:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Account:
+        """A stored account; ShapeError when a field is missing or of the wrong type."""
+        try:
+            options = Options.from_json(shapes.mapping(data, "options", {}))
+        except UsageError as err:
+            raise ShapeError(f"options: {err}") from None
+        state = shapes.text(data, "state", "active")
+        if state not in ("active", "previously_synced"):
+            raise ShapeError(f"state is {state!r}, not active or previously_synced")
+        try:
+            extra = AccountExtra.from_json(shapes.mapping(data, "extra", None, null=True) or {})
+        except ShapeError as err:
+            raise err.within("extra") from None
         return cls(
-            id=str(data["id"]),
-            email=data.get("email", ""),
-            pipedrive_email=data.get("pipedrive_email", ""),
-            pipedrive_domain=data.get("pipedrive_domain", ""),
-            options=Options.from_json(data.get("options") or {}),
-            state="previously_synced" if data.get("state") == "previously_synced" else "active",
-            needs_reconnect=bool(data.get("needs_reconnect", False)),
-            created_at=_dt(data.get("created_at")),
-            last_run=_dt(data.get("last_run")),
-            last_status=data.get("last_status"),
-            last_error=data.get("last_error"),
-            extra=AccountExtra.from_json(data.get("extra") or {}),
+            id=shapes.identifier(data, "id"),
+            email=shapes.text(data, "email", ""),
+            pipedrive_email=shapes.text(data, "pipedrive_email", ""),
+            pipedrive_domain=shapes.text(data, "pipedrive_domain", ""),
+            options=options,
+            state=state,
+            needs_reconnect=shapes.flag(data, "needs_reconnect", False),
+            created_at=shapes.moment(data, "created_at"),
+            last_run=shapes.moment(data, "last_run"),
+            last_status=shapes.text(data, "last_status", None, null=True),
+            last_error=shapes.text(data, "last_error", None, null=True),
+            extra=extra,
         )
 
 
@@ -366,13 +447,23 @@ class Cursors:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Cursors:
+        """Stored cursors; ShapeError when a field is of the wrong type (a Pipedrive cursor
+        that is no time would be sent, and refused, on every run)."""
+        since = shapes.text(data, "pipedrive_updated_since", None, null=True)
+        if since is not None:
+            shapes.moment(
+                {"pipedrive_updated_since": since.replace("Z", "+00:00")}, "pipedrive_updated_since"
+            )
+        retry = shapes.mapping(data, "retry", None, null=True) or {}
+        for key in retry:
+            shapes.integer(retry, key)
         return cls(
-            google_sync_token=data.get("google_sync_token"),
-            google_calendar=data.get("google_calendar"),
-            pipedrive_updated_since=data.get("pipedrive_updated_since"),
-            last_full_reconcile=_dt(data.get("last_full_reconcile")),
-            options_used=data.get("options_used"),
-            retry={str(k): int(v) for k, v in (data.get("retry") or {}).items()},
+            google_sync_token=shapes.text(data, "google_sync_token", None, null=True),
+            google_calendar=shapes.text(data, "google_calendar", None, null=True),
+            pipedrive_updated_since=since,
+            last_full_reconcile=shapes.moment(data, "last_full_reconcile"),
+            options_used=shapes.mapping(data, "options_used", None, null=True),
+            retry=retry,
         )
 
 
@@ -384,6 +475,19 @@ class RunRecord:
     at: datetime
     summary: RunSummary
     events: tuple[SyncEvent, ...] = ()
+
+
+def _check_run(doc: dict[str, Any]) -> None:
+    """A stored run's number, time, summary and events list (the events are read later)."""
+    shapes.integer(doc, "run")
+    if shapes.moment(doc, "at") is None:
+        raise ShapeError("at is missing")
+    summary = shapes.mapping(doc, "summary")
+    try:
+        RunSummary.from_json(summary)
+    except ShapeError as err:
+        raise err.within("summary") from None
+    shapes.listing(doc, "events", [])
 
 
 # ---------------------------------------------------------------- one account's data
@@ -405,13 +509,19 @@ class AccountData:
         self._links: dict[str, Link] = {}
         self._by_pipedrive: dict[str, str] = {}
         self._by_series: dict[str, set[str]] = {}
-        for doc in self._state.table("links"):
-            self._index(Link.from_json(doc))
+        state_path = self._state.path
+        for link in _read_all(state_path, self._state.table("links"), Link.from_json, "link"):
+            self._index(link)
         self._cursor_file = _File(folder / "cursors.json")
         # Stores written before cursors.json kept the cursors in state.json.
-        cursors = self._cursor_file.table("cursors") or self._state.table("cursors")
-        self._cursors = Cursors.from_json(cursors[0]) if cursors else Cursors()
-        self._runs = sorted(self._runs_file.table("runs"), key=lambda d: int(d["run"]))
+        cursor_file = self._cursor_file if self._cursor_file.table("cursors") else self._state
+        cursors = _read_all(
+            cursor_file.path, cursor_file.table("cursors")[:1], Cursors.from_json, "cursors entry"
+        )
+        self._cursors = cursors[0] if cursors else Cursors()
+        runs = self._runs_file.table("runs")
+        _read_all(self._runs_file.path, runs, _check_run, "run")
+        self._runs = sorted(runs, key=lambda d: d["run"])
         self._depth = 0
         self._links_dirty = False
 
@@ -529,12 +639,16 @@ class AccountData:
                 return self._record(doc, with_events=True)
         raise NotFound(f"no run {number} (kept: {self._runs[0]['run']}..{self._runs[-1]['run']})")
 
-    @staticmethod
-    def _record(doc: dict[str, Any], *, with_events: bool) -> RunRecord:
-        events = tuple(SyncEvent.from_json(e) for e in doc.get("events", ())) if with_events else ()
-        return RunRecord(
-            int(doc["run"]), _dt(doc["at"]) or _now(), RunSummary.from_json(doc["summary"]), events
-        )
+    def _record(self, doc: dict[str, Any], *, with_events: bool) -> RunRecord:
+        # The run, its time and summary were checked on load; its events are read (and their
+        # shape checked) only when they are shown.
+        events: tuple[SyncEvent, ...] = ()
+        if with_events:
+            where = f"run {doc['run']}: event"
+            path = self._runs_file.path
+            events = tuple(_read_all(path, doc.get("events", ()), SyncEvent.from_json, where))
+        at = shapes.moment(doc, "at") or _now()
+        return RunRecord(doc["run"], at, RunSummary.from_json(doc["summary"]), events)
 
     # -- batching
 
@@ -593,11 +707,15 @@ class Store:
     """Everything calsync keeps on disk, under `home` (see the module docstring)."""
 
     def __init__(self, home: Path | None = None) -> None:
-        self.home = Path(home) if home is not None else default_home()
-        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.home = private_dir(Path(home) if home is not None else default_home())
+        for made_before in ("accounts", "locks", "tokens"):  # an older calsync left them 0755
+            if (self.home / made_before).is_dir():
+                private_dir(self.home / made_before)
         self._guard = threading.RLock()
         self._index = _File(self.home / "calsync.json")
-        self._accounts = {d["id"]: Account.from_json(d) for d in self._index.table("accounts")}
+        docs = self._index.table("accounts")
+        accounts = _read_all(self._index.path, docs, Account.from_json, "account")
+        self._accounts = {a.id: a for a in accounts}
         self._open: dict[str, AccountData] = {}
 
     # -- accounts
@@ -691,8 +809,7 @@ class Store:
     def lock(self, account_id: str, wait: bool = False) -> Iterator[None]:
         """Hold the account's process lock; StoreError at once if another process holds it
         (unless `wait`). flock locks belong to an open file: two Stores exclude each other too."""
-        path = self.home / "locks" / f"{_safe(account_id)}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = private_dir(self.home / "locks") / f"{_safe(account_id)}.lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             try:

@@ -11,7 +11,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from . import shapes
 from .errors import StoreError
+from .shapes import ShapeError
+from .store import _corrupt, write_atomic
 
 SERVICE = "calsync"
 
@@ -34,6 +37,37 @@ def _keyring():
     return keyring
 
 
+def _tokens(data: Any, key: str) -> None:
+    """An OAuth token set (sync/auth.py's OAuthTokens.to_json) under `key`."""
+    tokens = shapes.mapping(data, key)
+    try:
+        for field in ("access_token", "token_uri", "client_id"):
+            shapes.text(tokens, field)
+        for field in ("refresh_token", "client_secret"):
+            shapes.text(tokens, field, None, null=True)
+        shapes.moment(tokens, "expires_at")
+        shapes.mapping(tokens, "extra", None, null=True)
+    except ShapeError as err:
+        raise err.within(key) from None
+
+
+def _unquoted(err: ValueError) -> str:
+    """What is wrong, never quoting a stored value (it may be a token)."""
+    return err.private if isinstance(err, ShapeError) else str(err)
+
+
+def checked(secrets: Any) -> dict[str, Any]:
+    """`secrets` if they have the shape the services read (ShapeError saying where if not):
+    Google's tokens, and Pipedrive's API token or OAuth tokens."""
+    shapes.document(secrets, "credentials")
+    _tokens(secrets, "google")
+    if "pipedrive_oauth" in secrets:
+        _tokens(secrets, "pipedrive_oauth")
+    elif not shapes.text(secrets, "pipedrive_api_token"):
+        raise ShapeError("pipedrive_api_token is empty")
+    return secrets
+
+
 class Vault:
     """Per-account secrets (a JSON object per account)."""
 
@@ -49,22 +83,34 @@ class Vault:
         return self.folder / f"{account_id}.json"
 
     def get(self, account_id: str) -> dict[str, Any]:
+        """The account's secrets, their shape checked (StoreError in one line if damaged)."""
+        again = f"connect account {account_id} again (`calsync connect ...`)"
         if self.keyring is not None:
             try:
                 raw = self.keyring.get_password(SERVICE, f"account-{account_id}")
             except Exception:
                 raw = None
             if raw:
-                return json.loads(raw)
+                try:
+                    return checked(json.loads(raw))
+                except ValueError as exc:  # ShapeError and JSONDecodeError alike
+                    raise StoreError(
+                        f"the credentials of account {account_id} in the OS keyring are damaged "
+                        f"({_unquoted(exc)}); {again}"
+                    ) from None
         path = self._path(account_id)
         if not path.exists():
             raise StoreError(
                 f"no saved credentials for account {account_id}: run `calsync reconnect {account_id}` or connect again"
             )
         try:
-            return json.loads(path.read_text())
+            text = path.read_text(encoding="utf-8")
         except (OSError, ValueError) as exc:
             raise StoreError(f"cannot read the credentials file {path}: {exc}") from None
+        try:
+            return checked(json.loads(text))
+        except ValueError as exc:
+            raise _corrupt(path, _unquoted(exc), again) from None
 
     def put(self, account_id: str, secrets: dict[str, Any]) -> None:
         raw = json.dumps(secrets)
@@ -74,15 +120,7 @@ class Vault:
                 return
             except Exception:
                 self.keyring = None  # a broken keyring: fall back to the file
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self._path(account_id)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_atomic(self._path(account_id), raw)  # 0600, in a 0700 folder, unique temp name
 
     def update(self, account_id: str, **changes: Any) -> None:
         data = self.get(account_id)

@@ -300,7 +300,6 @@ class CalsyncApp(App):
         self.post_message(SessionChanged(account_id))
         total = writes["google"] + writes["pipedrive"]
         why = f"this sync would write {plural(total, 'item')}: look before it starts"
-        self.go_home()
         self.push_screen(PreviewScreen(account_id, events=events, why=why))
 
     def previewed(self, account_id: str) -> None:

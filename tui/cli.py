@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import logging
 import os
 import sys
@@ -110,7 +111,10 @@ def build_parser() -> Parser:
         description="Add an account: against a running sandbox (its OAuth consents at once), "
         "or the real services (Google sign-in in the browser, and a Pipedrive API token or "
         "Pipedrive sign-in through your Pipedrive OAuth app: set CALSYNC_PIPEDRIVE_CLIENT_ID and "
-        "CALSYNC_PIPEDRIVE_CLIENT_SECRET, see docs/real-accounts.md).",
+        "CALSYNC_PIPEDRIVE_CLIENT_SECRET, see docs/real-accounts.md). Give the API token as "
+        "`--pipedrive-token -` (read from standard input) or in CALSYNC_PIPEDRIVE_TOKEN: "
+        "a token written on the command line is visible to every user of the machine in `ps` "
+        "for the whole sign-in.",
     )
     where = co.add_mutually_exclusive_group(required=True)
     where.add_argument(
@@ -123,7 +127,12 @@ def build_parser() -> Parser:
         help="a Google OAuth desktop client secret file (see docs/real-accounts.md)",
     )
     pd = co.add_mutually_exclusive_group()
-    pd.add_argument("--pipedrive-token", metavar="T", help="your Pipedrive personal API token")
+    pd.add_argument(
+        "--pipedrive-token",
+        metavar="T",
+        help="your Pipedrive personal API token; `-` reads it from standard input (recommended; "
+        "or set CALSYNC_PIPEDRIVE_TOKEN): a value here shows in `ps` to every local user",
+    )
     pd.add_argument(
         "--pipedrive-oauth",
         action="store_true",
@@ -338,18 +347,22 @@ def run_command(args: argparse.Namespace) -> int:
 
     console = commands.Console()
     if args.command == "connect":
-        if args.google and not (args.pipedrive_token or args.pipedrive_oauth):
-            raise _usage("connect --google needs --pipedrive-token T or --pipedrive-oauth")
         if args.sandbox and (args.pipedrive_token or args.pipedrive_oauth):
             raise _usage(
                 "connect --sandbox takes the sandbox's own Pipedrive credentials: drop --pipedrive-*"
+            )
+        token = _pipedrive_token(args) if args.google else None
+        if args.google and not (token or args.pipedrive_oauth):
+            raise _usage(
+                "connect --google needs --pipedrive-token - (the token on standard input), "
+                "CALSYNC_PIPEDRIVE_TOKEN, or --pipedrive-oauth"
             )
         return commands.connect(
             console,
             home=None,
             sandbox=args.sandbox,
             google=args.google,
-            pipedrive_token=args.pipedrive_token,
+            pipedrive_token=token,
             pipedrive_oauth=args.pipedrive_oauth,
         )
     if args.command == "options":
@@ -390,6 +403,25 @@ def run_command(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)
 
 
+def _pipedrive_token(args: argparse.Namespace) -> str | None:
+    """The Pipedrive API token: `--pipedrive-token -` reads it from standard input (a prompt
+    that does not echo on a terminal), else the flag's value, else CALSYNC_PIPEDRIVE_TOKEN
+    (the ways that `ps` cannot show)."""
+    if args.pipedrive_oauth:
+        return None
+    if args.pipedrive_token == "-":
+        if sys.stdin is None:
+            raise _usage("--pipedrive-token -: there is no standard input to read the token from")
+        if sys.stdin.isatty():
+            token = getpass.getpass("Pipedrive API token: ")
+        else:
+            token = sys.stdin.readline()
+        if not token.strip():
+            raise _usage("--pipedrive-token -: no token on standard input")
+        return token.strip()
+    return args.pipedrive_token or os.environ.get("CALSYNC_PIPEDRIVE_TOKEN", "").strip() or None
+
+
 def _usage(message: str) -> SystemExit:
     sys.stderr.write(f"calsync: {message}\n")
     return SystemExit(EXIT_USAGE)
@@ -402,6 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox":
         return run_sandbox(args)
     from sync.errors import CalsyncError
+    from sync.safe_text import safe_text
 
     # Retries and per-item problems are reported in the command's own output; library
     # chatter (stamina's retry notices) must not leak onto stderr as extra lines.
@@ -410,8 +443,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("calsync").setLevel(logging.ERROR)
     try:
         return run_command(args)
-    except CalsyncError as exc:
-        sys.stderr.write(f"calsync: {exc}\n")
+    except CalsyncError as exc:  # may quote a service's answer or a stored value: made safe
+        sys.stderr.write(f"calsync: {safe_text(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("calsync: interrupted\n")
@@ -419,6 +452,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug, not a user error: still one line, details on request
         if os.environ.get("CALSYNC_DEBUG"):
             raise
+        if isinstance(exc, OSError) and exc.filename:
+            # The file system refused a file calsync keeps (most often an unusable home).
+            sys.stderr.write(
+                f"calsync: cannot use {exc.filename}: {exc.strerror or exc} "
+                "(check that CALSYNC_HOME is a folder you may write to)\n"
+            )
+            return EXIT_FAILED
         sys.stderr.write(
             f"calsync: internal error: {exc.__class__.__name__}: {exc} "
             "(set CALSYNC_DEBUG=1 to see the traceback)\n"

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from sync.commands import calendar_label
 from sync.models import SyncEvent
+from sync.safe_text import safe_text
 from sync.store import Account
 from sync.when import TimeView
 from sync.wording import plural
@@ -64,7 +65,8 @@ _TYPE = re.compile(r"\btype '([a-z0-9_]+)'")
 def in_app_words(text: str, type_names: dict[str, str] | None = None) -> str:
     """What the engine says in command-line terms, said as the app says it: option names
     for flags ("(--private skip)" -> "(Private calendar events: Don't sync private events)"),
-    "Delete anyway" for --force-delete, type labels for keys ("type 'lunch'" -> "type Lunch")."""
+    "Delete anyway" for --force-delete, type labels for keys ("type 'lunch'" -> "type Lunch").
+    Reasons may quote item text: control characters come out escaped (`safe_text`)."""
 
     def flag(found: re.Match) -> str:
         name, value = f"--{found.group(1)}", found.group(2)
@@ -82,7 +84,7 @@ def in_app_words(text: str, type_names: dict[str, str] | None = None) -> str:
     text = _FLAG.sub(flag, text)
     if type_names:
         text = _TYPE.sub(lambda m: f"type {type_names.get(m.group(1), m.group(1))}", text)
-    return text
+    return safe_text(text)
 
 
 def type_label(account: Account, key: str) -> str:
@@ -97,15 +99,17 @@ def view_for(account: Account, now: datetime) -> TimeView:
 
 
 def item_name(event: SyncEvent) -> str:
-    """What the line is about: the item's title, or its id when it has none."""
+    """What the line is about: the item's title, or its id when it has none; control
+    characters escaped (`safe_text`: anyone who sends an invitation writes its title)."""
     if event.title:
-        return event.title
-    return f"(no title, id {event.item_id})" if event.item_id else ""
+        return safe_text(event.title)
+    return f"(no title, id {safe_text(event.item_id)})" if event.item_id else ""
 
 
 def event_line(event: SyncEvent, view: TimeView, type_names: dict[str, str] | None = None) -> Text:
     """One log line: time, side, action, the item's title and date, and why (skips,
-    conflicts), in the app's words. Long lines wrap at the log's width."""
+    conflicts), in the app's words. Long lines wrap at the log's width. A Text is never read
+    as markup: a title such as "[bold]x[/]" shows as typed."""
     style = KIND_STYLE.get(event.kind, "")
     line = Text()
     line.append(view.stamp(event.at) + " ", style="dim")

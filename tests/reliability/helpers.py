@@ -3,20 +3,42 @@ one-to-one links, sizes chosen by CALSYNC_LONG, and the figures file (CALSYNC_FI
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+from sandbox.app import create_app
+from sandbox.server import start_in_thread
+from sync.accounts import connect_sandbox
 from sync.mapping import ACTIVITY_KEY, marker_google_id
 
+from ..engine.conftest import Env
 from .conftest import LONG
 
 
 def size(ci: int, long: int) -> int:
     """A size for the CI profile, or the long one when CALSYNC_LONG is set."""
     return long if LONG else ci
+
+
+@contextlib.asynccontextmanager
+async def live_account(home: Path) -> AsyncIterator[Env]:
+    """An empty sandbox on loopback (live clock, for `calsync` processes), an Env on it and an
+    account connected through the engine (home `home`); the sandbox stops afterwards."""
+    app = create_app(seed=1, empty=True)
+    running = start_in_thread(app)
+    env = Env(app, home)
+    try:
+        env.account_id = (await connect_sandbox(env.store, env.vault, running.url)).account.id
+        yield env
+    finally:
+        await env.client.aclose()
+        running.stop()
 
 
 # -- figures -------------------------------------------------------------------------------

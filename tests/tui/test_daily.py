@@ -245,7 +245,11 @@ class TestSignInCancel:
         app = CalsyncApp(home)
         async with app.run_test(size=(120, 34)) as pilot:
             await start_sign_in(pilot, world, token=world.sandbox.pipedrive.api_token)
-            await until(pilot, lambda: isinstance(app.screen, ErrorDialog), "the error")
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, ErrorDialog) and app.screen.query("#hint"),
+                "the error",
+            )  # the dialog composed, not only pushed
             hint = text_of(app.screen.query_one("#hint"))
             assert "Connect" in hint and "Reconnect" not in hint
             assert "within 0.2 seconds" in text_of(app.screen.query_one("#message"))

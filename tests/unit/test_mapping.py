@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sandbox.pipedrive.validation import activity_fields
 from sync.mapping import (
     ACTIVITY_KEY,
     BLOCK_MARK,
+    CUT_MARK,
     ORIGIN_KEY,
+    PIPEDRIVE_MAX_SHORT,
     UnmappableItem,
+    fit_short,
     format_hhmm,
     google_body,
     google_event_id,
+    is_cut,
     item_from_google,
     item_from_pipedrive,
     linked_block,
@@ -23,8 +29,10 @@ from sync.mapping import (
     parse_datetime,
     parse_hhmm,
     pipedrive_body,
+    pipedrive_email_ok,
     pipedrive_marker,
     strip_linked_block,
+    too_big_for_pipedrive,
 )
 from sync.models import Attendee, CalendarItem, Contact, Deal, LinkedContacts
 from sync.options import Options
@@ -569,3 +577,111 @@ def test_google_event_ids_are_valid_deterministic_and_distinct():
         google_event_id("1:primary", "42", 1),
     }
     assert first not in others and len(others) == 3
+
+
+# ---------------------------------------------------------------- Pipedrive's limits
+
+long_texts = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="─"), min_size=0, max_size=400
+)
+any_emails = st.sampled_from(
+    ["erik@nordvik.se", "bob", "a" * 250 + "@example.com", "two@at@example.com", "x y@z.se"]
+)
+
+
+@st.composite
+def big_items(draw):
+    """Google events Google accepts and Pipedrive may not: long texts, odd addresses, long spans."""
+    it = draw(items(side="google"))
+    if it.all_day:
+        end = it.start + timedelta(days=draw(st.integers(1, 400)))
+    else:
+        end = it.start + timedelta(minutes=draw(st.integers(0, 100 * 1440)))
+    return dataclasses.replace(
+        it,
+        title=draw(long_texts),
+        location=draw(long_texts),
+        end=end,
+        attendees=tuple(
+            Attendee(e, name=draw(long_texts)) for e in draw(st.lists(any_emails, unique=True))
+        ),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(big_items(), st.sampled_from(["private", "busy", "public"]))
+def test_every_body_fits_pipedrive_and_keeps_the_span(it, mode):
+    body = pipedrive_body(it, OPTS, marker=pipedrive_marker("ev1"), private_mode=mode)
+    activity_fields(body)  # the sandbox's validation: raises on anything Pipedrive refuses
+    back = item_from_pipedrive({"id": 7, "update_time": "2026-01-01T00:00:00Z", **body})
+    assert (back.start, back.end, back.all_day) == (it.start, it.end, it.all_day)
+    if not (it.private and mode == "busy"):
+        assert back.description == it.description
+        assert back.title == fit_short(it.title) and back.location == fit_short(it.location)
+        assert {a.email for a in back.attendees} == {
+            a.email for a in it.attendees if "@" in a.email and pipedrive_email_ok(a.email)
+        }
+
+
+def test_text_over_255_characters_is_cut_with_a_mark():
+    assert fit_short("x" * 255) == "x" * 255 and not is_cut("x" * 255)
+    cut = fit_short("x" * 300)
+    assert cut == "x" * 254 + CUT_MARK and len(cut) == PIPEDRIVE_MAX_SHORT and is_cut(cut)
+    assert not is_cut("short" + CUT_MARK)  # only a cut at the limit reads as ours
+
+
+def test_a_cut_title_or_location_is_never_written_back_over_the_whole_one():
+    cut = fit_short("T" * 300)
+    back = item_from_pipedrive(activity(subject=cut, location={"value": fit_short("L" * 300)}))
+    patch = google_body(back, OPTS, event_id=None, linked=None, origin=None)
+    assert "summary" not in patch and "location" not in patch
+    assert patch["start"]  # the rest still goes
+    insert = google_body(back, OPTS, event_id="abc", linked=None, origin="pipedrive:42")
+    assert insert["summary"] == cut  # a new event has no whole title to keep
+    edited = google_body(
+        dataclasses.replace(back, title=cut[:-1]), OPTS, event_id=None, linked=None, origin=None
+    )
+    assert edited["summary"] == cut[:-1]  # edited in Pipedrive: no longer our cut
+
+
+def test_the_span_line_counts_only_while_the_duration_is_the_longest():
+    line = "── calsync: lasts 60 days ──"
+    kept = item_from_pipedrive(
+        activity(due_time=None, duration="984:00", public_description=f"notes\n\n{line}")
+    )
+    assert (kept.end - kept.start).days == 60 and kept.description == "notes"
+    # The user changed the duration in Pipedrive: theirs wins, the stale line is dropped.
+    changed = item_from_pipedrive(
+        activity(due_time=None, duration="72:00", public_description=f"notes\n\n{line}")
+    )
+    assert (changed.end - changed.start).days == 3 and changed.description == "notes"
+    timed_line = "── calsync: lasts 1200 h 30 min ──"
+    timed = item_from_pipedrive(activity(duration="999:59", public_description=timed_line))
+    assert timed.end - timed.start == timedelta(hours=1200, minutes=30)
+    assert timed.description == ""
+
+
+def test_busy_placeholder_of_a_long_event_keeps_only_its_span():
+    it = CalendarItem(
+        side="google", id="p", title="Secret", start=date(2026, 4, 1),
+        end=date(2026, 6, 1), all_day=True, private=True, description="details",
+    )  # fmt: skip
+    body = pipedrive_body(it, OPTS, marker="calsync:p", private_mode="busy")
+    assert body["subject"] == "Busy"
+    assert body["public_description"] == "── calsync: lasts 61 days ──"
+    back = item_from_pipedrive({"id": 1, **body})
+    assert (back.start, back.end, back.description) == (it.start, it.end, "")
+
+
+def test_limits_count_only_what_pipedrive_would_get():
+    bad = tuple(Attendee(f"guest{i}") for i in range(50))  # no "@": left out
+    good = tuple(Attendee(f"g{i}@example.com") for i in range(100))
+    it = CalendarItem(side="google", id="e", start=date(2026, 4, 1), attendees=bad + good)
+    assert too_big_for_pipedrive(it) is None
+    more = dataclasses.replace(it, attendees=(*good, Attendee("one@more.se")))
+    assert too_big_for_pipedrive(more) == "101 attendees: Pipedrive takes at most 100"
+    span = dataclasses.replace(it, end=date(2026, 8, 1), attendees=(), description="d" * 99_990)
+    assert too_big_for_pipedrive(span) == (
+        "description of 99,990 characters (100,021 with the line keeping its span): "
+        "Pipedrive takes at most 100,000"
+    )

@@ -11,6 +11,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from sync.models import SyncEvent
+from sync.safe_text import safe_text
 from sync.when import TimeView
 
 from ..format import conflict_winner
@@ -21,12 +22,13 @@ SIDE_NAME = {"google": "Google Calendar", "pipedrive": "Pipedrive"}
 def version_text(
     title: str, when, view: TimeView, location: str = "", description: str = ""
 ) -> str:
-    lines = [title or "(no title)", view.when(when) or "(no time)"]
+    """One side's version as plain text (shown with markup off), its item text made safe."""
+    lines = [safe_text(title) or "(no title)", view.when(when) or "(no time)"]
     if location:
-        lines.append(f"at {location}")
+        lines.append(f"at {safe_text(location)}")
     if description:
         lines.append("")
-        lines.append(description)
+        lines.append(safe_text(description, multiline=True))
     return "\n".join(lines)
 
 
@@ -55,10 +57,14 @@ class ConflictsView(ModalScreen[None]):
             else:
                 yield OptionList(
                     *(
-                        Option(f"{e.title or '(no title)'} · {self.view.when(e.when)}", id=str(i))
+                        Option(
+                            f"{safe_text(e.title) or '(no title)'} · {self.view.when(e.when)}",
+                            id=str(i),
+                        )
                         for i, e in enumerate(self.conflicts)
                     ),
                     id="conflict-list",
+                    markup=False,
                 )
                 with Horizontal(id="versions"):
                     with Vertical(classes="version kept"):

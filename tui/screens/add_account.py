@@ -88,7 +88,10 @@ class AddAccountScreen(Screen):
                 yield Static("", id="field-error", classes="error")
                 yield Static(
                     "Your browser opens for the Google sign-in; on a headless machine, open the "
-                    "address shown here instead.",
+                    "address shown here instead. A token typed here stays out of sight; on the "
+                    "command line give it as `--pipedrive-token -` (standard input) or in "
+                    "CALSYNC_PIPEDRIVE_TOKEN, never as the flag's value: `ps` shows that to "
+                    "every user of the machine.",
                     classes="note",
                 )
             with Vertical(id="progress"):

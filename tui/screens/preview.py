@@ -6,12 +6,12 @@ import asyncio
 from collections import Counter
 from datetime import date
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
@@ -146,7 +146,9 @@ class PreviewScreen(Screen):
         guard = next((e for e in events if e.kind == "guard"), None)
         if guard is not None:
             reason = in_app_words(guard.reason.split("; run with")[0])
-            notes.append(f"[b red]The mass-deletion guard would hold this sync:[/] {reason}")
+            notes.append(
+                f"[b red]The mass-deletion guard would hold this sync:[/] {escape(reason)}"
+            )
         skipped = sum(n for (k, _), n in counts.items() if k == "skip")
         if skipped:
             notes.append(f"{plural(skipped, 'item')} will be skipped (see Why).")
@@ -162,9 +164,9 @@ class PreviewScreen(Screen):
             items.add_row(
                 Text(e.kind, style=KIND_STYLE[e.kind]),
                 side_text(e),
-                item_name(e),
+                Text(item_name(e)),  # a Text: a title is never read as markup
                 view.when(e.when),
-                in_app_words(e.reason, names),
+                Text(in_app_words(e.reason, names)),
             )
         if len(shown) > MAX_ROWS:
             items.add_row("", "", f"… and {len(shown) - MAX_ROWS} more", "", "")

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, RichLog, Select, Static
 
 from sync.models import SyncEvent
+from sync.safe_text import safe_text
 from sync.wording import time_left
 
 from ..dialogs.conflicts import ConflictsView
@@ -138,9 +139,9 @@ class SyncLogScreen(Screen):
         view = self.view
         # What is synced and how first, so that a narrow terminal cuts the address, not them.
         head = Text(no_wrap=True, overflow="ellipsis")
-        head.append(calendar_label(account), style="bold")
+        head.append(safe_text(calendar_label(account)), style="bold")  # a calendar's own name
         head.append(f" · {account.options.sync_type} · {view.zone_note()} · ")
-        head.append(account.email, style="dim")
+        head.append(safe_text(account.email), style="dim")
         self.query_one("#log-head", Static).update(head)
         state = Text(no_wrap=True, overflow="ellipsis")
         state.append(status, style=STATUS_STYLE.get(status, ""))
