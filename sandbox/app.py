@@ -62,6 +62,7 @@ def create_app(
     token_ttl: int = 3600,
     frozen_time: datetime | None = None,
     clock: Clock | None = None,
+    real_calendar: bool = False,
 ) -> Starlette:
     """The sandbox as an ASGI app; its state is `app.state.sandbox`.
 
@@ -74,6 +75,7 @@ def create_app(
         churn_per_minute=churn_per_minute,
         limits=limits,
         token_ttl=token_ttl,
+        real_calendar=real_calendar,
     )
     sandbox = Sandbox(config, clock or Clock(frozen_time))
     app = Starlette(

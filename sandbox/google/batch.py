@@ -19,6 +19,7 @@ from starlette.routing import Match
 from . import errors
 
 MAX_PARTS = 1000
+IN_BATCH = "calsync.batch"  # the scope extension that tells a route it runs inside a batch
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
 REASONS = {
     200: "OK",
@@ -112,7 +113,7 @@ async def _run_part(request: Request, payload: bytes) -> tuple[int, list[tuple[s
         "server": outer.get("server"),
         "app": outer.get("app"),
         "state": outer.get("state", {}),
-        "extensions": {},
+        "extensions": {IN_BATCH: {}},
     }
     if "starlette.exception_handlers" in outer:
         scope["starlette.exception_handlers"] = outer["starlette.exception_handlers"]
