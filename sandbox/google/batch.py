@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 
 from . import errors
+from .unfaked import not_faked
 
 MAX_PARTS = 1000
 IN_BATCH = "calsync.batch"  # the scope extension that tells a route it runs inside a batch
@@ -35,6 +36,7 @@ REASONS = {
     412: "Precondition Failed",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    501: "Not Implemented",
     503: "Service Unavailable",
 }
 
@@ -118,7 +120,7 @@ async def _run_part(request: Request, payload: bytes) -> tuple[int, list[tuple[s
     if "starlette.exception_handlers" in outer:
         scope["starlette.exception_handlers"] = outer["starlette.exception_handlers"]
     route_name = f"{method.upper()} {url.path}"
-    chosen, partial = None, False
+    chosen = None
     for route in api_routes:
         match, child = route.matches(scope)
         if match == Match.FULL:
@@ -126,12 +128,9 @@ async def _run_part(request: Request, payload: bytes) -> tuple[int, list[tuple[s
             scope.update(child)
             route_name = f"{method.upper()} {route.path}"
             break
-        partial = partial or match == Match.PARTIAL
     request.app.state.sandbox.stats.record_batch_call(route_name)
     if chosen is None:
-        if partial:
-            return _error(errors.GoogleError(405, "httpMethodNotAllowed", "Method Not Allowed"))
-        return _error(errors.not_found())
+        return _error(not_faked(method, url.path))
 
     sent = False
 

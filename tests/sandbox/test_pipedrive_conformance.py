@@ -14,6 +14,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
+from sandbox.app import http_exception
 from sandbox.clock import Clock
 from sandbox.limits import LimitsConfig
 from sandbox.pipedrive.errors import PipedriveError, render_pipedrive_error
@@ -40,18 +41,13 @@ def make_sandbox(*, empty: bool = False, limits: LimitsConfig | None = None) -> 
     )
 
 
-def _http_error(request, exc):
-    message = "Unknown method ." if exc.status_code == 404 else str(exc.detail)
-    return render_pipedrive_error(PipedriveError(exc.status_code, message))
-
-
 def make_app(sandbox: SimpleNamespace) -> Starlette:
     """The Pipedrive routes alone, with the error handlers `sandbox.app.create_app` installs."""
     app = Starlette(
         routes=routes,
         exception_handlers={
             PipedriveError: lambda request, exc: render_pipedrive_error(exc),
-            HTTPException: _http_error,
+            HTTPException: http_exception,
         },
     )
     app.state.sandbox = sandbox

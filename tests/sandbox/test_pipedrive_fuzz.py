@@ -238,7 +238,7 @@ def _parses_time(value: str) -> bool:
 
 
 def _not_a_known_id(value: str) -> bool:
-    if value.strip() == "":
+    if value.strip() == "" or "/" in value:  # a slash makes another path (see below)
         return False
     return not (re.fullmatch(r"[0-9]+", value) and 0 < int(value) < 10_000)
 
@@ -356,6 +356,25 @@ def test_list_with_a_bad_query_parameter(client, bad, path):
 def test_bad_or_unknown_path_ids(client, ident, verb, what):
     answer = client.request(verb, f"/api/v2/{what}/{quote(ident, safe='')}", json={})
     assert_4xx(answer)
+
+
+def assert_not_faked(response) -> None:
+    """The sandbox's answer to a path it has no route for: 501 in the envelope, saying so."""
+    assert response.status_code == 501, (response.status_code, response.text[:300])
+    body = response.json()
+    assert body["success"] is False and body["code"] == "ERR_NOT_IMPLEMENTED"
+    assert body["error"].startswith("The calsync sandbox does not fake")
+
+
+@fuzz(80)
+@given(
+    tail=st.lists(text.filter(lambda s: s.strip(". ") and "/" not in s), min_size=1, max_size=3),
+    base=st.sampled_from(["/api/v2/activities/1", "/api/v2/products", "/api/v1/notes", "/v1/deals/1", "/api/v2/itemSearch"]),
+    verb=st.sampled_from(["GET", "POST", "PATCH", "DELETE"]),
+)  # fmt: skip
+def test_paths_the_sandbox_does_not_fake(client, tail, base, verb):
+    path = base + "".join("/" + quote(part, safe="") for part in tail)
+    assert_not_faked(client.request(verb, path, json={}))
 
 
 BAD_SEARCH = {
