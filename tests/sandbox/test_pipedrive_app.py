@@ -42,8 +42,9 @@ async def test_credentials_route_matches_the_api_token(pipedrive, admin):
     assert answer.status_code == 200
 
 
-async def test_admin_limits_turn_rate_headers_on(pipedrive, admin):
-    assert "x-ratelimit-limit" not in (await pipedrive.get("/api/v2/activities/2")).headers
+async def test_admin_limits_put_the_plans_numbers_in_the_headers(pipedrive, admin):
+    off = (await pipedrive.get("/api/v2/activities/2")).headers
+    assert (off["x-ratelimit-limit"], off["x-daily-requests-left"]) == ("480", "210000")
     assert (await admin.post("/_sandbox/limits", json={"plan": "premium"})).status_code == 200
     answer = await pipedrive.get("/api/v2/activities/2")
     assert answer.headers["x-ratelimit-limit"] == "100"

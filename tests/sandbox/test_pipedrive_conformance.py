@@ -22,7 +22,7 @@ from sandbox.pipedrive.models import PipedriveState
 from sandbox.pipedrive.routes import routes
 from sandbox.pipedrive.seed import bulk, churn_step, seed_pipedrive
 from sandbox.state import PIPEDRIVE_CLIENT_ID, PIPEDRIVE_CLIENT_SECRET
-from sandbox.tokens import TokenStore
+from sandbox.tokens import Grant, TokenStore
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 TOKEN = "test-pipedrive-api-token"
@@ -556,11 +556,37 @@ class TestOAuth:
 
 
 class TestRateLimits:
-    async def test_no_rate_headers_when_limits_are_off(self, pd):
-        answer = await pd.get("/api/v2/activities/1")
-        assert not [
-            h for h in answer.headers if h.startswith("x-ratelimit") or h == "x-daily-requests-left"
-        ]
+    async def test_with_limits_off_every_answer_has_ultimates_numbers_never_zero(self, pd):
+        """Off: the headers say what Pipedrive's most generous plan would, and nothing is refused."""
+        seen = []
+        for _ in range(490):  # more than the window holds: on a frozen clock all are in it
+            answer = await pd.get("/api/v2/activities/1")
+            assert answer.status_code == 200
+            seen.append(answer.headers)
+        for missing in (
+            await pd.get("/api/v2/activities/99999"),
+            await pd.get("/api/v2/deals/abc"),
+        ):
+            assert missing.status_code in (400, 404)
+            seen.append(missing.headers)
+        assert {h["x-ratelimit-limit"] for h in seen} == {"480"}
+        remaining = [int(h["x-ratelimit-remaining"]) for h in seen]
+        assert remaining[0] == 479 and min(remaining) == 1  # counted, stopping at 1
+        assert {h["x-ratelimit-reset"] for h in seen} == {"2"}
+        assert {h["x-daily-requests-left"] for h in seen} == {"210000"}  # nothing is charged
+
+    async def test_with_limits_off_oauth_tokens_see_the_same_numbers(self, sandbox):
+        grant = Grant("pipedrive", PIPEDRIVE_CLIENT_ID, str(sandbox.pipedrive.user_id), "base")
+        access, _, _ = sandbox.tokens.issue(grant)
+        async with client_for(sandbox, authorization=f"Bearer {access}") as client:
+            answer = await client.get("/api/v1/users/me")
+        assert answer.status_code == 200 and answer.headers["x-ratelimit-limit"] == "480"
+
+    async def test_a_bad_token_gets_no_rate_headers(self, sandbox):
+        async with client_for(sandbox, **{"x-api-token": "wrong"}) as client:
+            answer = await client.get("/api/v2/activities")
+        assert answer.status_code == 401
+        assert not [h for h in answer.headers if h.startswith("x-ratelimit")]
 
     async def test_burst_headers_count_down_then_429_with_retry_after(self):
         box = make_sandbox(limits=LimitsConfig.from_plan("lite"))
@@ -599,7 +625,7 @@ class TestRateLimits:
         async with client_for(box, **{"x-api-token": TOKEN}) as client:
             first = await client.get("/api/v2/activities")
             assert first.headers["x-daily-requests-left"] == "15"
-            assert "x-ratelimit-limit" not in first.headers
+            assert first.headers["x-ratelimit-limit"] == "480"  # the burst limit is off
             second = await client.get("/api/v2/activities")
             assert second.headers["x-daily-requests-left"] == "5"
             over = await client.get("/api/v2/activities")

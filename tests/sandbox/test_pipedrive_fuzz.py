@@ -182,6 +182,50 @@ BAD_PERSON_FIELDS = {
 }
 
 
+BAD_ORGANIZATION_FIELDS = {
+    "name": BAD_PERSON_FIELDS["name"],
+    "owner_id": st.one_of(bad_id, unknown_id),
+    "visible_to": BAD_PERSON_FIELDS["visible_to"],
+    "label_ids": st.one_of(
+        not_string.filter(lambda v: not isinstance(v, list)),
+        st.lists(bad_id, min_size=1, max_size=3),
+    ),
+    "address": st.one_of(
+        text,
+        st.integers(),
+        st.booleans(),
+        st.lists(text, max_size=2),
+        st.fixed_dictionaries({"locality": not_string.filter(lambda v: v is not None)}),
+        st.fixed_dictionaries({"value": huge}),
+    ),
+    "custom_fields": st.one_of(
+        text,
+        st.integers(),
+        st.lists(text, max_size=2),
+        st.fixed_dictionaries({"k": st.lists(st.integers(), max_size=2)}),
+    ),
+}
+bad_number = st.one_of(text, st.booleans(), st.lists(st.integers(), max_size=2), st.just(10**16))
+BAD_DEAL_FIELDS = {
+    "title": BAD_PERSON_FIELDS["name"],
+    "owner_id": st.one_of(bad_id, unknown_id),
+    "person_id": st.one_of(bad_id, unknown_id),
+    "org_id": st.one_of(bad_id, unknown_id),
+    "pipeline_id": st.one_of(bad_id, st.integers(2, 10**6)),
+    "stage_id": st.one_of(bad_id, st.integers(6, 10**6)),
+    "value": bad_number,
+    "currency": st.one_of(text.filter(lambda s: not re.fullmatch(r"[A-Z]{3}", s)), st.integers(), st.none()),
+    "status": st.one_of(text.filter(lambda s: s not in ("open", "won", "lost")), st.integers(), st.none()),
+    "probability": st.one_of(bad_number, st.floats(100.01, 1e9), st.floats(-1e9, -0.01)),
+    "lost_reason": st.one_of(text.filter(bool), not_string.filter(lambda v: v is not None)),
+    "visible_to": BAD_PERSON_FIELDS["visible_to"],
+    "expected_close_date": bad_date,
+    "label_ids": BAD_ORGANIZATION_FIELDS["label_ids"],
+    "is_archived": not_bool,
+    "custom_fields": BAD_ORGANIZATION_FIELDS["custom_fields"],
+}  # fmt: skip
+
+
 def _one_bad(fields: dict) -> st.SearchStrategy[tuple[str, object]]:
     return st.sampled_from(sorted(fields)).flatmap(
         lambda name: fields[name].map(lambda v: (name, v))
@@ -309,11 +353,13 @@ def test_activity_patch_with_a_bad_field(client, bad):
     assert_4xx(client.send_json("PATCH", f"/api/v2/activities/{client.activity_id}", {name: value}))
 
 
-@fuzz(150)
+@fuzz(200)
 @given(
     raw=not_json,
-    method=st.sampled_from(["POST activities", "PATCH activity", "POST persons", "PATCH person"]),
-)
+    method=st.sampled_from(
+        ["POST activities", "PATCH activity", "POST persons", "PATCH person", "POST organizations", "PATCH organization", "POST deals", "PATCH deal"]
+    ),
+)  # fmt: skip
 def test_bodies_that_are_not_json_objects(client, raw, method):
     verb, what = method.split()
     path = {
@@ -321,20 +367,43 @@ def test_bodies_that_are_not_json_objects(client, raw, method):
         "activity": f"/api/v2/activities/{client.activity_id}",
         "persons": "/api/v2/persons",
         "person": "/api/v2/persons/1",
+        "organizations": "/api/v2/organizations",
+        "organization": "/api/v2/organizations/1",
+        "deals": "/api/v2/deals",
+        "deal": "/api/v2/deals/1",
     }[what]
     assert_4xx(
         client.request(verb, path, content=raw, headers={"content-type": "application/json"})
     )
 
 
-@fuzz(200)
-@given(bad=_one_bad(BAD_PERSON_FIELDS), patch=st.booleans())
-def test_person_write_with_a_bad_field(client, bad, patch):
-    name, value = bad
+# kind: (bad field strategies, a valid create body, an existing id to patch)
+WRITES = {
+    "persons": (BAD_PERSON_FIELDS, {"name": "Ok Name"}, 1),
+    "organizations": (BAD_ORGANIZATION_FIELDS, {"name": "Ok AB"}, 2),
+    "deals": (BAD_DEAL_FIELDS, {"title": "Ok deal"}, 2),
+}
+
+
+@st.composite
+def bad_write(draw) -> tuple[str, str, object]:
+    kind = draw(st.sampled_from(sorted(WRITES)))
+    name, value = draw(_one_bad(WRITES[kind][0]))
+    return kind, name, value
+
+
+@fuzz(500)
+@given(bad=bad_write(), patch=st.booleans())
+def test_person_organization_and_deal_writes_with_a_bad_field(client, bad, patch):
+    kind, name, value = bad
+    _, valid, existing = WRITES[kind]
+    body: dict = {name: value}
+    if kind == "deals" and name == "lost_reason" and isinstance(value, str):
+        body["status"] = "open"  # a reason is refused because the deal is not lost
     if patch:
-        assert_4xx(client.send_json("PATCH", "/api/v2/persons/1", {name: value}))
+        assert_4xx(client.send_json("PATCH", f"/api/v2/{kind}/{existing}", body))
     else:
-        assert_4xx(client.send_json("POST", "/api/v2/persons", {"name": "Ok Name", name: value}))
+        assert_4xx(client.send_json("POST", f"/api/v2/{kind}", {**valid, **body}))
 
 
 @fuzz(250)
@@ -382,23 +451,52 @@ BAD_SEARCH = {
     "fields": text.filter(lambda s: not {p.strip() for p in s.split(",")} <= {"custom_fields", "email", "notes", "phone", "name"}),
     "exact_match": text.filter(lambda s: s not in ("true", "false")),
     "limit": BAD_QUERY["limit"],
-    "organization_id": BAD_QUERY["owner_id"],
     "cursor": text.filter(lambda s: s != ""),
 }  # fmt: skip
 
 
-@fuzz(100)
-@given(bad=_one_bad(BAD_SEARCH))
-def test_person_search_with_a_bad_parameter(client, bad):
-    name, value = bad
-    params = {
-        "term": "anna",
-        "fields": "email,name",
-        "exact_match": "false",
-        "limit": "10",
-        name: value,
-    }
-    assert_4xx(client.get("/api/v2/persons/search", params=params))
+SEARCHES = {
+    "/api/v2/persons/search": ("custom_fields", "email", "notes", "phone", "name"),
+    "/api/v2/organizations/search": ("address", "custom_fields", "notes", "name"),
+    "/api/v2/deals/search": ("custom_fields", "notes", "title"),
+    "/api/v2/itemSearch": ("address", "code", "custom_fields", "email", "name", "notes", "phone", "title", "description"),
+}  # fmt: skip
+
+
+def _bad_fields(allowed: tuple[str, ...]):
+    return text.filter(lambda s: not {p.strip() for p in s.split(",")} <= set(allowed))
+
+
+EXTRA_SEARCH = {
+    "/api/v2/persons/search": {"organization_id": BAD_QUERY["owner_id"], "include_fields": text.filter(lambda s: s != "" and s != "person.picture")},
+    "/api/v2/organizations/search": {"include_fields": text.filter(bool)},
+    "/api/v2/deals/search": {"person_id": BAD_QUERY["owner_id"], "organization_id": BAD_QUERY["owner_id"], "status": text.filter(lambda s: s not in ("open", "won", "lost"))},
+    "/api/v2/itemSearch": {
+        "item_types": text.filter(lambda s: not {p.strip() for p in s.split(",")} <= {"deal", "person", "organization", "product", "lead", "file", "mail_attachment", "project"}),
+        "search_for_related_items": text.filter(lambda s: s not in ("true", "false")),
+        "limit": st.integers(101, 10**6).map(str),
+    },
+}  # fmt: skip
+
+
+@st.composite
+def bad_search(draw):
+    path = draw(st.sampled_from(sorted(SEARCHES)))
+    strategies = {**BAD_SEARCH, "fields": _bad_fields(SEARCHES[path]), **EXTRA_SEARCH[path]}
+    strategies.pop("organization_id", None) if path not in (
+        "/api/v2/persons/search",
+        "/api/v2/deals/search",
+    ) else None
+    name, value = draw(_one_bad(strategies))
+    return path, name, value
+
+
+@fuzz(200)
+@given(bad=bad_search())
+def test_search_with_a_bad_parameter(client, bad):
+    path, name, value = bad
+    params = {"term": "anna", "exact_match": "false", "limit": "10", name: value}
+    assert_4xx(client.get(path, params=params))
 
 
 @fuzz(60)
