@@ -65,10 +65,12 @@ def rfc3339(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
-def zone(name: str, what: str = "start") -> ZoneInfo:
+def zone(name: object, what: str = "start") -> ZoneInfo:
+    if not isinstance(name, str):
+        raise errors.invalid(f"Invalid time zone definition for {what} time.")
     try:
         return ZoneInfo(name)
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, OSError) as exc:
         raise errors.invalid(f"Invalid time zone definition for {what} time.") from exc
 
 
@@ -352,6 +354,11 @@ class GoogleCalendarState:
         if status not in ("confirmed", "tentative"):
             status = "confirmed"
         fields = self._fields(cal, body, old, how, kind)
+        # Checked on every write, used on inserts only (both are fixed afterwards).
+        sequence, ical_uid = (
+            _sequence(body.get("sequence")),
+            _ical_uid(body.get("iCalUID"), event_id),
+        )
         event_types.check_new(
             kind,
             fields,
@@ -379,8 +386,8 @@ class GoogleCalendarState:
             etag=self.next_etag(),
             start_at=start_at,
             end_at=end_at,
-            sequence=old.sequence if old else int(body.get("sequence") or 0),
-            ical_uid=old.ical_uid if old else (body.get("iCalUID") or f"{event_id}@google.com"),
+            sequence=sequence if old is None else old.sequence,
+            ical_uid=ical_uid if old is None else old.ical_uid,
             recurring_event_id=old.recurring_event_id if old else None,
             original_start=old.original_start if old else None,
         )
@@ -844,6 +851,22 @@ class GoogleCalendarState:
                     for cal in self.calendars.values()
                 ],
             }
+
+
+def _sequence(value: object) -> int:
+    if value is None:
+        return 0
+    if type(value) is not int or not 0 <= value < 2**31:
+        raise errors.invalid("Invalid sequence value.")
+    return value
+
+
+def _ical_uid(value: object, event_id: str) -> str:
+    if value is None or value == "":
+        return f"{event_id}@google.com"
+    if not isinstance(value, str) or len(value) > 1024:
+        raise errors.invalid("Invalid iCalUID value.")
+    return value
 
 
 def _type(ev: Event) -> str:

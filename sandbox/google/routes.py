@@ -65,7 +65,7 @@ async def _body(request: Request) -> dict:
         return {}
     try:
         body = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested thousands deep
         raise errors.parse_error() from exc
     if not isinstance(body, dict):
         raise errors.parse_error()

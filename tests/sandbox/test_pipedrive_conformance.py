@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import random
-import time
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -729,11 +728,10 @@ class TestSeed:
         assert state.user["name"] == "Anna Lindqvist" and len(state.activity_types) == 7
         assert len(state.activities) == len(state.persons) == len(state.deals) == 0
 
-    def test_bulk_ten_thousand_activities_is_fast_and_in_window(self):
+    def test_bulk_ten_thousand_activities_in_the_window(self):
+        """(How fast: bench/sandbox.py.)"""
         state = make_sandbox(empty=True).pipedrive
-        started = time.perf_counter()
         bulk(state, random.Random(1), activities=10_000, persons=500, now=NOW)
-        assert time.perf_counter() - started < 2
         assert len(state.activities) == 10_000 and len(state.persons) == 500
         due = [a["due_date"] for a in state.activities.rows.values()]
         assert min(due) >= "2026-10-26" and max(due) <= "2027-11-25"
