@@ -24,6 +24,9 @@ Decisions where Google's behaviour is unspecified or unknown (kept simple, docum
   definition for start time." (the wording Google uses).
 - patch replaces each top-level field sent (arrays and start/end whole) and merges
   `extendedProperties.private`/`shared` per key (a null value removes the key).
+- Every write goes through `_build`: the body's fields (body.py), the event type's rules
+  (event_types.py) and conference data (conference.py); then `_notify` records what Google
+  would email (outbox.py). `eventTypes` narrows full and incremental lists alike.
 """
 
 from __future__ import annotations
@@ -842,6 +845,7 @@ class GoogleCalendarState:
             return {
                 "owner_email": self.owner_email,
                 "sync_epoch": self._epoch,
+                "outbox": self.outbox.snapshot(),
                 "calendars": [
                     {
                         **calendar_entry(cal),

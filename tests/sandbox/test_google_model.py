@@ -117,3 +117,22 @@ def test_state_dump_is_json():
     dumped = json.loads(json.dumps(_seeded().state_dump()))
     assert dumped["owner_email"] == "anna.lindqvist@example.com"
     assert sum(len(c["events"]) for c in dumped["calendars"]) > 40
+
+
+def test_churn_on_a_real_calendar_edits_only_the_users_own_ordinary_events():
+    from sandbox.google.seed_real import seed_real_calendar
+
+    state = GoogleCalendarState(Clock(NOW))
+    rng = random.Random(1)
+    seed_google(state, rng, empty=False, now=NOW)
+    seed_real_calendar(state, rng, NOW)
+    special = {
+        e.id: e.etag
+        for e in state.calendar("primary").events.values()
+        if "eventType" in e.fields or "organizer" in e.fields
+    }
+    churn = random.Random(5)
+    steps = [churn_step(state, churn, NOW) for _ in range(200)]
+    assert len(steps) == 200
+    events = state.calendar("primary").events
+    assert {i: events[i].etag for i in special} == special
