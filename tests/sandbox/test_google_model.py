@@ -136,3 +136,22 @@ def test_churn_on_a_real_calendar_edits_only_the_users_own_ordinary_events():
     assert len(steps) == 200
     events = state.calendar("primary").events
     assert {i: events[i].etag for i in special} == special
+
+
+def test_the_real_calendar_seed_is_deterministic_and_leaves_the_ordinary_seed_as_it_was():
+    from sandbox.app import create_app
+
+    def dump(seed: int, real: bool) -> dict:
+        return create_app(
+            seed=seed, real_calendar=real, frozen_time=NOW
+        ).state.sandbox.google.state_dump()
+
+    real = dump(7, True)
+    assert real == dump(7, True) and real != dump(8, True)
+    ordinary = dump(7, False)
+    extra = {e["id"] for c in real["calendars"] for e in c["events"]} - {
+        e["id"] for c in ordinary["calendars"] for e in c["events"]
+    }
+    assert len(extra) > 20
+    for plain, rich in zip(ordinary["calendars"], real["calendars"], strict=True):
+        assert plain["events"] == [e for e in rich["events"] if e["id"] not in extra]
