@@ -9,7 +9,6 @@ batches; derandomized so every run sends the same requests.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import datetime
 from urllib.parse import quote
@@ -17,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from sandbox.app import create_app
@@ -26,23 +25,14 @@ from sandbox.state import GOOGLE_CLIENT_ID
 from sandbox.tokens import Grant
 
 from .conftest import FROZEN
+from .loop_client import LoopClient, fuzz
 
-BASE_SETTINGS = settings(
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-    database=None,
-)
 EVENTS = "/calendar/v3/calendars/primary/events"
 SCOPE = "https://www.googleapis.com/auth/calendar"
 WHEN = {
     "start": {"dateTime": "2026-12-01T10:00:00", "timeZone": "Europe/Stockholm"},
     "end": {"dateTime": "2026-12-01T11:00:00", "timeZone": "Europe/Stockholm"},
 }
-
-
-def fuzz(examples: int) -> settings:
-    return settings(BASE_SETTINGS, max_examples=examples)
 
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
@@ -138,38 +128,18 @@ def one_bad_body(draw_from: dict) -> st.SearchStrategy[dict]:
     return st.one_of(single, bad_type, bad_conference.map(lambda v: {"conferenceData": v}))
 
 
-class GoogleClient:
-    """An in-process httpx client with a Calendar bearer token, driven from sync tests."""
+class GoogleClient(LoopClient):
+    """The whole sandbox app with a Calendar bearer token, and one event to change."""
 
     def __init__(self) -> None:
-        self.app = create_app(seed=1, frozen_time=FROZEN)
-        sandbox = self.app.state.sandbox
+        app = create_app(seed=1, frozen_time=FROZEN)
+        sandbox = app.state.sandbox
         grant = Grant("google", GOOGLE_CLIENT_ID, sandbox.google.owner_email, SCOPE)
         token, _, _ = sandbox.tokens.issue(grant)
-        self.loop = asyncio.new_event_loop()
-        self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app),
-            base_url="http://sandbox.test",
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        super().__init__(app, {"Authorization": f"Bearer {token}"})
         made = self.request("POST", EVENTS, json={"summary": "Fuzz target", **WHEN})
         assert made.status_code == 200, made.text
         self.event_id = made.json()["id"]
-
-    def request(self, method: str, url: str, **kwargs) -> httpx.Response:
-        return self.loop.run_until_complete(
-            asyncio.wait_for(self.client.request(method, url, **kwargs), timeout=10)
-        )
-
-    def send_json(self, method: str, url: str, body: object, **params) -> httpx.Response:
-        raw = json.dumps(body).encode()
-        return self.request(
-            method, url, content=raw, params=params, headers={"content-type": "application/json"}
-        )
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.client.aclose())
-        self.loop.close()
 
 
 @pytest.fixture(scope="module")

@@ -6,32 +6,19 @@ dates, bad query parameters and path ids), derandomized so every run sends the s
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from datetime import datetime
 from urllib.parse import quote
 
-import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from sandbox.pipedrive.models import USER_ID, Position
 
+from .loop_client import LoopClient, fuzz
 from .test_pipedrive_conformance import MEETING, TOKEN, make_app, make_sandbox
-
-BASE_SETTINGS = settings(
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-    database=None,
-)
-
-
-def fuzz(examples: int) -> settings:
-    return settings(BASE_SETTINGS, max_examples=examples)
-
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
 not_bool = st.one_of(
@@ -287,42 +274,14 @@ def _not_a_known_id(value: str) -> bool:
     return not (re.fullmatch(r"[0-9]+", value) and 0 < int(value) < 10_000)
 
 
-class SyncClient:
-    """An in-process httpx client driven from synchronous hypothesis tests on one event loop."""
+class SyncClient(LoopClient):
+    """The Pipedrive routes alone, with one activity to patch."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=make_app(make_sandbox())),
-            base_url="http://sandbox.test",
-            headers={"x-api-token": TOKEN},
-        )
+        super().__init__(make_app(make_sandbox()), {"x-api-token": TOKEN})
         created = self.request("POST", "/api/v2/activities", json=MEETING)
         assert created.status_code == 200
         self.activity_id = created.json()["data"]["id"]
-
-    def request(self, method: str, url: str, **kwargs) -> httpx.Response:
-        return self.loop.run_until_complete(
-            asyncio.wait_for(self.client.request(method, url, **kwargs), timeout=10)
-        )
-
-    def get(self, url: str, **kwargs) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def send_json(self, method: str, url: str, body: object) -> httpx.Response:
-        """JSON with ASCII escapes, so that lone surrogates and infinities reach the server."""
-        raw = json.dumps(body).encode()
-        return self.request(method, url, content=raw, headers={"content-type": "application/json"})
-
-    def post(self, url: str, **kwargs) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-    def patch(self, url: str, **kwargs) -> httpx.Response:
-        return self.request("PATCH", url, **kwargs)
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.client.aclose())
-        self.loop.close()
 
 
 @pytest.fixture(scope="module")
