@@ -62,6 +62,11 @@ async def client_secret(request: Request) -> Response:
     )
 
 
+async def google_outbox(request: Request) -> Response:
+    """The emails Google would have sent for the writes so far, oldest first."""
+    return JSONResponse({"messages": request.app.state.sandbox.google.outbox.snapshot()})
+
+
 async def pipedrive_credentials(request: Request) -> Response:
     sandbox = request.app.state.sandbox
     return JSONResponse({"api_token": sandbox.pipedrive.api_token, "api_domain": base_url(request)})
@@ -179,6 +184,7 @@ async def limits(request: Request) -> Response:
 
 routes = [
     Route("/_sandbox/google/client_secret.json", client_secret, methods=["GET"]),
+    Route("/_sandbox/google/outbox", google_outbox, methods=["GET"]),
     Route("/_sandbox/pipedrive/credentials", pipedrive_credentials, methods=["GET"]),
     Route("/_sandbox/stats", stats, methods=["GET"]),
     Route("/_sandbox/reset", reset, methods=["POST"]),

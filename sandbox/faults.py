@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .state import Sandbox
 
 KINDS = ("429", "403", "500", "503", "latency", "drop", "stale_sync_token", "expire_tokens")
+sleep = asyncio.sleep  # an indirection, so that tests observe the latency fault without waiting
 TARGETS = ("google", "pipedrive", "all")
 
 
@@ -190,7 +191,7 @@ class FaultsMiddleware:
         sandbox.stats.record_fault(kind)
         plan = sandbox.faults.plan
         if kind == "latency":
-            await asyncio.sleep(plan.latency_ms / 1000)
+            await sleep(plan.latency_ms / 1000)
         elif kind == "stale_sync_token":
             sandbox.google.invalidate_sync_tokens()
         elif kind == "expire_tokens":

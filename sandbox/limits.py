@@ -82,6 +82,13 @@ class SlidingWindow:
             self.hits.extend([now] * n)
             return True
 
+    def record(self, now: float) -> bool:
+        """Count a hit whatever the limit (an unenforced window); always True."""
+        with self.lock:
+            self._trim(now)
+            self.hits.append(now)
+            return True
+
     def remaining(self, now: float) -> int:
         with self.lock:
             self._trim(now)

@@ -10,6 +10,7 @@ from .clock import Clock
 from .faults import Faults
 from .google.models import GoogleCalendarState
 from .google.seed import seed_google
+from .google.seed_real import seed_real_calendar
 from .limits import LimitsConfig
 from .pipedrive.models import PipedriveState
 from .pipedrive.seed import seed_pipedrive
@@ -32,6 +33,10 @@ class SandboxConfig:
     churn_per_minute: int = 0
     limits: str = "off"
     token_ttl: int = 3600
+    # The primary calendar as a real one is since 2024: every Google event type (working
+    # location, out of office, focus time, birthdays, Gmail's events) and invitations from
+    # others with Meet links (sandbox.google.seed_real).
+    real_calendar: bool = False
 
 
 class Sandbox:
@@ -55,6 +60,9 @@ class Sandbox:
         self.google = GoogleCalendarState(self.clock)
         self.pipedrive = PipedriveState(self.clock)
         self.pipedrive.api_token = f"sandbox-pipedrive-api-token-{cfg.seed}"
-        seed_google(self.google, random.Random(cfg.seed), empty=cfg.empty, now=now)
+        google_rng = random.Random(cfg.seed)
+        seed_google(self.google, google_rng, empty=cfg.empty, now=now)
+        if cfg.real_calendar and not cfg.empty:
+            seed_real_calendar(self.google, google_rng, now)
         seed_pipedrive(self.pipedrive, random.Random(cfg.seed + 1), empty=cfg.empty, now=now)
         self.churn = Churn(self, per_minute=cfg.churn_per_minute, seed=cfg.seed)

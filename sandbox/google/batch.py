@@ -17,8 +17,10 @@ from starlette.responses import Response
 from starlette.routing import Match
 
 from . import errors
+from .unfaked import not_faked
 
 MAX_PARTS = 1000
+IN_BATCH = "calsync.batch"  # the scope extension that tells a route it runs inside a batch
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
 REASONS = {
     200: "OK",
@@ -34,6 +36,7 @@ REASONS = {
     412: "Precondition Failed",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    501: "Not Implemented",
     503: "Service Unavailable",
 }
 
@@ -112,12 +115,12 @@ async def _run_part(request: Request, payload: bytes) -> tuple[int, list[tuple[s
         "server": outer.get("server"),
         "app": outer.get("app"),
         "state": outer.get("state", {}),
-        "extensions": {},
+        "extensions": {IN_BATCH: {}},
     }
     if "starlette.exception_handlers" in outer:
         scope["starlette.exception_handlers"] = outer["starlette.exception_handlers"]
     route_name = f"{method.upper()} {url.path}"
-    chosen, partial = None, False
+    chosen = None
     for route in api_routes:
         match, child = route.matches(scope)
         if match == Match.FULL:
@@ -125,12 +128,9 @@ async def _run_part(request: Request, payload: bytes) -> tuple[int, list[tuple[s
             scope.update(child)
             route_name = f"{method.upper()} {route.path}"
             break
-        partial = partial or match == Match.PARTIAL
     request.app.state.sandbox.stats.record_batch_call(route_name)
     if chosen is None:
-        if partial:
-            return _error(errors.GoogleError(405, "httpMethodNotAllowed", "Method Not Allowed"))
-        return _error(errors.not_found())
+        return _error(not_faked(method, url.path))
 
     sent = False
 

@@ -24,6 +24,9 @@ Decisions where Google's behaviour is unspecified or unknown (kept simple, docum
   definition for start time." (the wording Google uses).
 - patch replaces each top-level field sent (arrays and start/end whole) and merges
   `extendedProperties.private`/`shared` per key (a null value removes the key).
+- Every write goes through `_build`: the body's fields (body.py), the event type's rules
+  (event_types.py) and conference data (conference.py); then `_notify` records what Google
+  would email (outbox.py). `eventTypes` narrows full and incremental lists alike.
 """
 
 from __future__ import annotations
@@ -40,30 +43,16 @@ from zoneinfo import ZoneInfo
 from .. import fakedata
 from ..clock import Clock
 from ..limits import SlidingWindow
-from . import errors, recurrence
+from . import body as bodies
+from . import conference, errors, event_types, recurrence
+from .outbox import Outbox
 
 ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
 MAX_RESULTS_DEFAULT = 250
 MAX_RESULTS_CAP = 2500
 HORIZON = timedelta(days=730)
-# Fields the client writes and reads back as they were sent.
-PASSTHROUGH = (
-    "summary",
-    "description",
-    "location",
-    "colorId",
-    "transparency",
-    "visibility",
-    "attendees",
-    "extendedProperties",
-    "reminders",
-    "source",
-    "guestsCanInviteOthers",
-    "guestsCanModify",
-    "guestsCanSeeOtherGuests",
-    "anyoneCanAddSelf",
-    "attendeesOmitted",
-)
+# What a change check compares (besides start, end, status and recurrence).
+WRITABLE = (*bodies.PASSTHROUGH, *event_types.PROPERTIES.values(), "conferenceData")
 B32HEX = "0123456789abcdefghijklmnopqrstuv"
 
 
@@ -79,10 +68,12 @@ def rfc3339(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
-def zone(name: str, what: str = "start") -> ZoneInfo:
+def zone(name: object, what: str = "start") -> ZoneInfo:
+    if not isinstance(name, str):
+        raise errors.invalid(f"Invalid time zone definition for {what} time.")
     try:
         return ZoneInfo(name)
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, OSError) as exc:
         raise errors.invalid(f"Invalid time zone definition for {what} time.") from exc
 
 
@@ -157,6 +148,18 @@ class ListQuery:
     order_by: str | None = None
     show_deleted: bool = False
     single_events: bool = False
+    event_types: frozenset[str] | None = None  # None: every type
+
+
+@dataclass(frozen=True)
+class Write:
+    """How a write was asked for, besides its body (the query parameters that matter)."""
+
+    conference_version: int = 0
+    send_updates: str = "none"
+    batch: bool = False  # through the batch endpoint
+    seeding: bool = False  # the sandbox's own seed: rules for Gmail-made events do not apply
+    organizer: dict | None = None  # seeding: an invitation from someone else
 
 
 @dataclass
@@ -181,6 +184,7 @@ class GoogleCalendarState:
         # Full listings by query and log length: paging through a big calendar (or polling
         # it unchanged) reuses one O(n) listing instead of redoing it per page.
         self._full_cache: dict[tuple, list[Event]] = {}
+        self.outbox = Outbox()  # what Google would have emailed (GET /_sandbox/google/outbox)
 
     # --- infrastructure -------------------------------------------------------------
     def next_etag(self) -> str:
@@ -294,38 +298,43 @@ class GoogleCalendarState:
             datetime.combine(end, time(), tz).astimezone(UTC),
         )
 
-    def _normalise_fields(self, cal: Calendar, body: dict) -> dict:
-        out = {k: copy.deepcopy(body[k]) for k in PASSTHROUGH if k in body and body[k] is not None}
-        if out.get("transparency") not in (None, "opaque", "transparent"):
-            raise errors.invalid("Invalid transparency value.")
-        if out.get("visibility") not in (None, "default", "public", "private", "confidential"):
-            raise errors.invalid("Invalid visibility value.")
-        if "attendees" in out:
-            out["attendees"] = [self._attendee(cal, a) for a in out["attendees"]]
-        props = out.get("extendedProperties")
-        if props is not None:
-            out["extendedProperties"] = {
-                k: {pk: str(pv) for pk, pv in (props.get(k) or {}).items() if pv is not None}
-                for k in ("private", "shared")
-                if k in props
-            }
-        return out
+    def organizer_email(self, cal: Calendar, fields: dict | None = None) -> str:
+        """Who organizes an event: its stored organizer (invitations), else the calendar's."""
+        given = (fields or {}).get("organizer")
+        if given:
+            return given["email"]
+        return self.owner_email if cal.primary else cal.id
 
-    def _attendee(self, cal: Calendar, a: object) -> dict:
-        if not isinstance(a, dict) or not a.get("email"):
-            raise errors.required("Missing attendee email.")
-        out = dict(a)
-        out["email"] = str(a["email"]).strip()
-        out.setdefault("responseStatus", "needsAction")
-        organizer = self.owner_email if cal.primary else cal.id
-        if out["email"].lower() == organizer.lower():
-            out["organizer"] = True
-        if out["email"].lower() == self.owner_email.lower():
-            out["self"] = True
-        return out
+    def _fields(self, cal: Calendar, body: dict, old: Event | None, how: Write, kind: str) -> dict:
+        """The stored fields of a write: passthrough, type properties, conference, organizer."""
+        stored = old.fields if old is not None else {}
+        organizer = how.organizer or stored.get("organizer")
+        fields = bodies.normalise(
+            body,
+            organizer=organizer["email"] if organizer else self.organizer_email(cal),
+            owner=self.owner_email,
+        )
+        if body.get("attendeesOmitted") is True and old is not None and "attendees" in fields:
+            kept = stored.get("attendees", [])
+            fields["attendees"] = bodies.merge_omitted(fields["attendees"], kept)
+        fields.update(event_types.properties(kind, body, stored, seeding=how.seeding))
+        if kind != "default":
+            fields["eventType"] = kind
+        conf = stored.get("conferenceData")
+        if how.conference_version >= 1 and ("conferenceData" in body or old is not None):
+            conf = conference.apply(body.get("conferenceData"), conf, self._rng)
+        if conf:
+            fields["conferenceData"] = conf
+        if organizer:
+            fields["organizer"] = dict(organizer)
+        return fields
 
-    def _build(self, cal: Calendar, body: dict, event_id: str, old: Event | None) -> Event:
+    def _build(
+        self, cal: Calendar, body: dict, event_id: str, old: Event | None, how: Write
+    ) -> Event:
         """A validated Event from a full resource body (insert/update)."""
+        old_type = old.fields.get("eventType", "default") if old is not None else None
+        kind = event_types.of(body, old_type)
         rec = body.get("recurrence") or None
         if old is not None and old.recurring_event_id:
             rec = None  # an instance cannot become a series
@@ -347,11 +356,28 @@ class GoogleCalendarState:
         status = body.get("status") or "confirmed"
         if status not in ("confirmed", "tentative"):
             status = "confirmed"
+        fields = self._fields(cal, body, old, how, kind)
+        # Checked on every write, used on inserts only (both are fixed afterwards).
+        sequence, ical_uid = (
+            _sequence(body.get("sequence")),
+            _ical_uid(body.get("iCalUID"), event_id),
+        )
+        event_types.check_new(
+            kind,
+            fields,
+            primary=cal.primary,
+            start=start,
+            end=end,
+            recurrence=list(rec) if rec else None,
+            batch=how.batch,
+            seeding=how.seeding,
+            insert=old is None,
+        )
         now = self.clock.now()
         start_at, end_at = self._instants(cal, start, end)
         ev = Event(
             id=event_id,
-            fields=self._normalise_fields(cal, body),
+            fields=fields,
             start=start,
             end=end,
             start_tz=start_tz,
@@ -363,11 +389,14 @@ class GoogleCalendarState:
             etag=self.next_etag(),
             start_at=start_at,
             end_at=end_at,
-            sequence=old.sequence if old else int(body.get("sequence") or 0),
-            ical_uid=old.ical_uid if old else (body.get("iCalUID") or f"{event_id}@google.com"),
+            sequence=sequence if old is None else old.sequence,
+            ical_uid=ical_uid if old is None else old.ical_uid,
             recurring_event_id=old.recurring_event_id if old else None,
             original_start=old.original_start if old else None,
         )
+        if old is not None:
+            contact = bool((old.fields.get("birthdayProperties") or {}).get("contact"))
+            event_types.check_change(kind, _view(old), _view(ev), contact)
         if old and (old.start, old.end, old.recurrence) != (ev.start, ev.end, ev.recurrence):
             ev.sequence += 1
         return ev
@@ -465,7 +494,7 @@ class GoogleCalendarState:
         return out
 
     # --- event writes -----------------------------------------------------------------
-    def insert_event(self, calendar_id: str, body: dict) -> Event:
+    def insert_event(self, calendar_id: str, body: dict, how: Write = Write()) -> Event:
         with self.lock:
             cal = self.writable_calendar(calendar_id)
             event_id = body.get("id")
@@ -476,9 +505,10 @@ class GoogleCalendarState:
                     raise errors.duplicate()
             else:
                 event_id = self._fresh_id()
-            ev = self._build(cal, body, event_id, None)
+            ev = self._build(cal, body, event_id, None, how)
             cal.events[ev.id] = ev
             self._record(cal, ev)
+            self._notify("events.insert", cal, None, ev, how)
             return ev
 
     def _writable_event(self, cal: Calendar, event_id: str, if_match: str | None) -> Event:
@@ -496,16 +526,46 @@ class GoogleCalendarState:
         self._record(cal, ev)
         return ev
 
+    def _notify(
+        self, method: str, cal: Calendar, old: Event | None, new: Event | None, how: Write
+    ) -> None:
+        ev = new or old
+        assert ev is not None
+        self.outbox.record(
+            at=rfc3339(self.clock.now()),
+            method=method,
+            calendar_id=cal.id,
+            event_id=ev.id,
+            summary=ev.fields.get("summary", ""),
+            organizer=self.organizer_email(cal, ev.fields),
+            sender=self.owner_email,
+            before=(old.fields.get("attendees") or []) if old is not None else [],
+            after=(new.fields.get("attendees") or []) if new is not None else [],
+            send_updates=how.send_updates,
+        )
+
     def update_event(
-        self, calendar_id: str, event_id: str, body: dict, if_match: str | None = None
+        self,
+        calendar_id: str,
+        event_id: str,
+        body: dict,
+        if_match: str | None = None,
+        how: Write = Write(),
     ) -> Event:
         with self.lock:
             cal = self.writable_calendar(calendar_id)
             old = self._writable_event(cal, event_id, if_match)
-            return self._store(cal, self._build(cal, body, old.id, old))
+            ev = self._store(cal, self._build(cal, body, old.id, old, how))
+            self._notify("events.update", cal, old, ev, how)
+            return ev
 
     def patch_event(
-        self, calendar_id: str, event_id: str, body: dict, if_match: str | None = None
+        self,
+        calendar_id: str,
+        event_id: str,
+        body: dict,
+        if_match: str | None = None,
+        how: Write = Write(),
     ) -> Event:
         with self.lock:
             cal = self.writable_calendar(calendar_id)
@@ -515,23 +575,33 @@ class GoogleCalendarState:
                 if key == "extendedProperties" and isinstance(value, dict):
                     props = merged.setdefault("extendedProperties", {})
                     for scope in ("private", "shared"):
-                        if scope in value:
-                            target = props.setdefault(scope, {})
-                            for pk, pv in (value[scope] or {}).items():
-                                if pv is None:
-                                    target.pop(pk, None)
-                                else:
-                                    target[pk] = pv
+                        if scope not in value:
+                            continue
+                        given = value[scope]
+                        if given is not None and not isinstance(given, dict):
+                            raise errors.invalid(f"Invalid value for extendedProperties.{scope}.")
+                        target = props.setdefault(scope, {})
+                        for pk, pv in (given or {}).items():
+                            if pv is None:
+                                target.pop(pk, None)
+                            else:
+                                target[pk] = pv
                 elif value is None:
                     merged.pop(key, None)
                 else:
                     merged[key] = value
-            return self._store(cal, self._build(cal, merged, old.id, old))
+            ev = self._store(cal, self._build(cal, merged, old.id, old, how))
+            self._notify("events.patch", cal, old, ev, how)
+            return ev
 
-    def delete_event(self, calendar_id: str, event_id: str, if_match: str | None = None) -> None:
+    def delete_event(
+        self, calendar_id: str, event_id: str, if_match: str | None = None, how: Write = Write()
+    ) -> None:
         with self.lock:
             cal = self.writable_calendar(calendar_id)
             ev = self._writable_event(cal, event_id, if_match)
+            contact = bool((ev.fields.get("birthdayProperties") or {}).get("contact"))
+            event_types.check_delete(ev.fields.get("eventType", "default"), contact)
             for victim in [ev, *cal.exceptions.get(ev.id, {}).values()]:
                 if victim.cancelled and victim is not ev:
                     continue
@@ -539,6 +609,7 @@ class GoogleCalendarState:
                 victim.updated = self.clock.now()
                 victim.etag = self.next_etag()
                 self._store(cal, victim)
+            self._notify("events.delete", cal, ev, None, how)
 
     def resource_body(self, ev: Event) -> dict:
         """The writable part of an event as a client would send it back (for patch)."""
@@ -585,7 +656,7 @@ class GoogleCalendarState:
                 offset, snap, since = self._untoken("p", cal, q.page_token, 3)
                 snap = min(snap, len(cal.log))
             if since >= 0:
-                items = self._changes(cal, since, snap, q.single_events)
+                items = self._changes(cal, since, snap, q.single_events, q.event_types)
             else:
                 key = (
                     cal.id,
@@ -601,6 +672,7 @@ class GoogleCalendarState:
                     q.order_by,
                     q.show_deleted,
                     q.single_events,
+                    q.event_types,
                 )
                 items = self._full_cache.get(key)
                 if items is None:
@@ -614,7 +686,9 @@ class GoogleCalendarState:
                 return Page(items[offset:end], next_page_token=token)
             return Page(items[offset:end], next_sync_token=self._token("s", cal, snap))
 
-    def _changes(self, cal: Calendar, since: int, snap: int, single: bool) -> list[Event]:
+    def _changes(
+        self, cal: Calendar, since: int, snap: int, single: bool, types: frozenset[str] | None
+    ) -> list[Event]:
         """Each event changed in log[since:snap] once, in its current state: O(changes)."""
         out: list[Event] = []
         seen: set[str] = set()
@@ -625,6 +699,8 @@ class GoogleCalendarState:
                 continue  # reported at its last position (or already, if it changed again)
             seen.add(event_id)
             ev = cal.events[event_id]
+            if types is not None and _type(ev) not in types:
+                continue
             if single and ev.recurrence:
                 out.extend(self.expand(cal, ev, None, None))
                 if ev.cancelled:
@@ -679,6 +755,8 @@ class GoogleCalendarState:
         return _overlaps(ev, q.time_min, q.time_max)
 
     def _matches(self, cal: Calendar, ev: Event, q: ListQuery) -> bool:
+        if q.event_types is not None and _type(ev) not in q.event_types:
+            return False
         if not self._in_window(cal, ev, q):
             return False
         if q.updated_min and ev.updated < q.updated_min:
@@ -767,6 +845,7 @@ class GoogleCalendarState:
             return {
                 "owner_email": self.owner_email,
                 "sync_epoch": self._epoch,
+                "outbox": self.outbox.snapshot(),
                 "calendars": [
                     {
                         **calendar_entry(cal),
@@ -776,6 +855,34 @@ class GoogleCalendarState:
                     for cal in self.calendars.values()
                 ],
             }
+
+
+def _sequence(value: object) -> int:
+    if value is None:
+        return 0
+    if type(value) is not int or not 0 <= value < 2**31:
+        raise errors.invalid("Invalid sequence value.")
+    return value
+
+
+def _ical_uid(value: object, event_id: str) -> str:
+    if value is None or value == "":
+        return f"{event_id}@google.com"
+    if not isinstance(value, str) or len(value) > 1024:
+        raise errors.invalid("Invalid iCalUID value.")
+    return value
+
+
+def _type(ev: Event) -> str:
+    return ev.fields.get("eventType", "default")
+
+
+def _view(ev: Event) -> dict:
+    """What an event-type change check compares: the writable fields and the times."""
+    out = {k: ev.fields[k] for k in WRITABLE if k in ev.fields}
+    out["start"], out["end"] = (ev.start, ev.start_tz), (ev.end, ev.end_tz)
+    out["status"], out["recurrence"] = ev.status, ev.recurrence
+    return out
 
 
 def _when(value: datetime | date, tz_name: str | None) -> dict:

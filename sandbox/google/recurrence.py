@@ -4,6 +4,14 @@ A series is expanded with a *naive* local dtstart in the event's zone and each o
 is then localised with zoneinfo, so 10:00 in Stockholm stays 10:00 across DST. UNTIL and
 date values given in UTC (`...Z`) or another TZID are converted to that local time first.
 All-day series use naive midnights and yield `date`s.
+
+As Google does (and RFC 5545 says "DTSTART always counts as the first occurrence"), the
+event's own start is always an instance, also when the rule would not produce it: a
+Tuesday start with `FREQ=WEEKLY;BYDAY=TH;COUNT=3` has four instances (the Tuesday and
+three Thursdays), and a start with only an RDATE has two. An EXDATE removes any instance,
+the start and RDATEs included. Rules Google refuses are refused: a COUNT that is not a
+positive whole number, and COUNT together with UNTIL (RFC 5545: "MUST NOT occur in the
+same recur").
 """
 
 from __future__ import annotations
@@ -50,6 +58,21 @@ def _to_local(value: str, params: list[str], tz: ZoneInfo | None, at: time) -> d
     return naive
 
 
+def _check_rule(value: str) -> None:
+    """Refuse what Google refuses in a RRULE value (dateutil would accept it)."""
+    parts = {}
+    for item in value.split(";"):
+        key, sep, val = item.partition("=")
+        if not sep:
+            raise RecurrenceError(f"bad rule part {item!r}")
+        parts[key.strip().upper()] = val.strip()
+    if "COUNT" in parts:
+        if not parts["COUNT"].isdigit() or int(parts["COUNT"]) < 1:
+            raise RecurrenceError(f"COUNT must be a positive number, not {parts['COUNT']!r}")
+        if "UNTIL" in parts:
+            raise RecurrenceError("COUNT and UNTIL cannot both be given")
+
+
 def _fix_until(rule: str, tz: ZoneInfo | None, dtstart: datetime) -> str:
     """Rewrite UNTIL as naive local time, which dateutil needs with a naive dtstart."""
 
@@ -78,6 +101,7 @@ def build(lines: tuple[str, ...], dtstart: datetime, tz_name: str | None) -> rru
         name = params[0].strip().upper()
         try:
             if name in ("RRULE", "EXRULE"):
+                _check_rule(value)
                 rule = rrulestr(_fix_until(value, tz, dtstart), dtstart=dtstart)
                 (rset.rrule if name == "RRULE" else rset.exrule)(rule)
                 has_rule = has_rule or name == "RRULE"
@@ -92,6 +116,7 @@ def build(lines: tuple[str, ...], dtstart: datetime, tz_name: str | None) -> rru
             raise RecurrenceError(str(exc)) from exc
     if not has_rule:
         raise RecurrenceError("no RRULE or RDATE")
+    rset.rdate(dtstart)  # the start is always an instance (EXDATEs still apply)
     return rset
 
 

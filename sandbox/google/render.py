@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from .conference import hangout_link
+from .event_types import PROPERTIES
 from .models import Calendar, Event, rfc3339
 
 if TYPE_CHECKING:
@@ -48,6 +50,17 @@ def tombstone(ev: Event, display_tz: str) -> dict:
     return out
 
 
+def limit_attendees(payload: dict, max_attendees: int | None) -> dict:
+    """`maxAttendees`: past it, only the participant's own entry, and `attendeesOmitted`."""
+    attendees = payload.get("attendees")
+    if max_attendees is None or attendees is None or len(attendees) <= max_attendees:
+        return payload
+    out = {k: v for k, v in payload.items() if k != "attendees"}
+    out["attendees"] = [a for a in attendees if a.get("self")]
+    out["attendeesOmitted"] = True
+    return out
+
+
 def event_json(
     cal: Calendar, ev: Event, state: GoogleCalendarState, display_tz: str | None = None
 ) -> dict:
@@ -66,8 +79,13 @@ def event_json(
     for key in ("summary", "description", "location", "colorId"):
         if f.get(key):
             out[key] = f[key]
-    out["creator"] = {"email": state.owner_email, "self": True}
-    out["organizer"] = _person(state, cal)
+    organizer = f.get("organizer")
+    if organizer:  # an invitation from someone else
+        out["creator"] = dict(organizer)
+        out["organizer"] = dict(organizer)
+    else:
+        out["creator"] = {"email": state.owner_email, "self": True}
+        out["organizer"] = _person(state, cal)
     out["start"] = _when(ev.start, ev.start_tz, tz)
     out["end"] = _when(ev.end, ev.end_tz, tz)
     if ev.recurrence:
@@ -81,9 +99,14 @@ def event_json(
         out["visibility"] = f["visibility"]
     out["iCalUID"] = ev.ical_uid
     out["sequence"] = ev.sequence
+    if "attendees" in f:
+        out["attendees"] = f["attendees"]
+    link = hangout_link(f.get("conferenceData"))
+    if link:
+        out["hangoutLink"] = link
+    if "conferenceData" in f:
+        out["conferenceData"] = f["conferenceData"]
     for key in (
-        "attendees",
-        "attendeesOmitted",
         "extendedProperties",
         "guestsCanInviteOthers",
         "guestsCanModify",
@@ -94,14 +117,24 @@ def event_json(
         if key in f:
             out[key] = f[key]
     out["reminders"] = f.get("reminders") or {"useDefault": True}
-    out["eventType"] = "default"
+    kind = f.get("eventType", "default")
+    out["eventType"] = kind
+    name = PROPERTIES.get(kind)
+    if name and name in f:
+        out[name] = f[name]
     return out
 
 
-def list_item(cal: Calendar, ev: Event, state: GoogleCalendarState, display_tz: str | None) -> dict:
+def list_item(
+    cal: Calendar,
+    ev: Event,
+    state: GoogleCalendarState,
+    display_tz: str | None,
+    max_attendees: int | None = None,
+) -> dict:
     if ev.cancelled:
         return tombstone(ev, display_tz or cal.time_zone)
-    return event_json(cal, ev, state, display_tz)
+    return limit_attendees(event_json(cal, ev, state, display_tz), max_attendees)
 
 
 def events_envelope(

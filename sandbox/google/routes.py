@@ -14,14 +14,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import batch, errors
-from .models import MAX_RESULTS_CAP, MAX_RESULTS_DEFAULT, GoogleCalendarState, ListQuery
+from . import batch, conference, errors, event_types, fields, outbox, schema
+from .models import MAX_RESULTS_CAP, MAX_RESULTS_DEFAULT, GoogleCalendarState, ListQuery, Write
 from .render import (
     calendar_entry,
     calendar_json,
     event_json,
     events_envelope,
     last_updated,
+    limit_attendees,
     list_item,
 )
 
@@ -64,7 +65,7 @@ async def _body(request: Request) -> dict:
         return {}
     try:
         body = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested thousands deep
         raise errors.parse_error() from exc
     if not isinstance(body, dict):
         raise errors.parse_error()
@@ -84,6 +85,38 @@ def _int(request: Request, name: str, default: int) -> int:
             f"Invalid value '{raw}'. Values must be within the range: [1, 2500]", location=name
         )
     return min(value, MAX_RESULTS_CAP)
+
+
+def _max_attendees(request: Request) -> int | None:
+    raw = request.query_params.get("maxAttendees")
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
+        raise errors.invalid(
+            f"Invalid value '{raw[:50]}'. Values must be within the range: [1, 2147483647]",
+            location="maxAttendees",
+        )
+    return int(raw)
+
+
+def _event_types(request: Request) -> frozenset[str] | None:
+    given = request.query_params.getlist("eventTypes")
+    if not given:
+        return None
+    for value in given:
+        if value not in event_types.TYPES:
+            raise errors.invalid(f"Invalid value '{value[:50]}'.", location="eventTypes")
+    return frozenset(given)
+
+
+def _write(request: Request) -> Write:
+    """The query parameters of a write that change what it does."""
+    params = request.query_params
+    return Write(
+        conference_version=conference.version(params.get("conferenceDataVersion")),
+        send_updates=outbox.choice(params.get("sendUpdates"), params.get("sendNotifications")),
+        batch=batch.IN_BATCH in request.scope.get("extensions", {}),
+    )
 
 
 def _bool(request: Request, name: str) -> bool:
@@ -145,6 +178,7 @@ def _query(request: Request) -> ListQuery:
         order_by=params.get("orderBy") or None,
         show_deleted=_bool(request, "showDeleted"),
         single_events=_bool(request, "singleEvents"),
+        event_types=_event_types(request),
     )
     if q.sync_token and any(name in params for name in NOT_WITH_SYNC):
         raise errors.invalid("Sync token cannot be used with other filter parameters.")
@@ -159,8 +193,11 @@ def _query(request: Request) -> ListQuery:
     return q
 
 
-def _event_response(request: Request, payload: dict, status: int = 200) -> Response:
-    return JSONResponse(payload, status_code=status, headers={"ETag": payload["etag"]})
+def _event_response(
+    payload: dict, selection: fields.Selection | None, max_attendees: int | None
+) -> Response:
+    shown = fields.apply(limit_attendees(payload, max_attendees), selection)
+    return JSONResponse(shown, headers={"ETag": payload["etag"]})
 
 
 # --- calendarList and calendars ---------------------------------------------------------
@@ -169,6 +206,7 @@ ROLES = ("freeBusyReader", "reader", "writer", "owner")
 
 async def calendar_list(request: Request) -> Response:
     state = _google(request)
+    selection = fields.of(request, schema.CALENDAR_LIST)
     min_role = request.query_params.get("minAccessRole")
     if min_role is not None and min_role not in ROLES:
         raise errors.invalid(f"Invalid value '{min_role}'.", location="minAccessRole")
@@ -200,90 +238,105 @@ async def calendar_list(request: Request) -> Response:
     else:
         out["nextSyncToken"] = base64.urlsafe_b64encode(f"cs.{total}".encode()).decode().rstrip("=")
     out["items"] = [calendar_entry(c) for c in cals[offset:end]]
-    return JSONResponse(out)
+    return JSONResponse(fields.apply(out, selection))
 
 
 async def calendar_list_get(request: Request) -> Response:
-    cal = _google(request).calendar(request.path_params["calendar_id"])
-    return JSONResponse(calendar_entry(cal))
+    state = _google(request)
+    selection = fields.of(request, schema.CALENDAR_LIST_ENTRY)
+    cal = state.calendar(request.path_params["calendar_id"])
+    return JSONResponse(fields.apply(calendar_entry(cal), selection))
 
 
 async def calendar_get(request: Request) -> Response:
-    cal = _google(request).calendar(request.path_params["calendar_id"])
-    return JSONResponse(calendar_json(cal))
+    state = _google(request)
+    selection = fields.of(request, schema.CALENDAR)
+    cal = state.calendar(request.path_params["calendar_id"])
+    return JSONResponse(fields.apply(calendar_json(cal), selection))
 
 
 async def calendar_insert(request: Request) -> Response:
     state = _google(request, write=True)
+    selection = fields.of(request, schema.CALENDAR)
     cal = state.insert_calendar(await _body(request))
-    return JSONResponse(calendar_json(cal))
+    return JSONResponse(fields.apply(calendar_json(cal), selection))
 
 
 # --- events ---------------------------------------------------------------------------
 async def events_list(request: Request) -> Response:
     state = _google(request)
+    selection = fields.of(request, schema.EVENTS)
     query = _query(request)
     tz = _display_tz(request)
+    most = _max_attendees(request)
     cal_id = request.path_params["calendar_id"]
     page = state.list_events(cal_id, query)
     with state.lock:
         cal = state.calendar(cal_id)
-        items = [list_item(cal, ev, state, tz) for ev in page.items]
+        items = [list_item(cal, ev, state, tz, most) for ev in page.items]
         etag = cal.events[cal.log[-1]].etag if cal.log else '"0"'
         updated = last_updated(cal)
-    return JSONResponse(
-        events_envelope(
-            cal,
-            items,
-            updated=updated,
-            etag=etag,
-            display_tz=tz,
-            next_page_token=page.next_page_token,
-            next_sync_token=page.next_sync_token,
-        )
+    envelope = events_envelope(
+        cal,
+        items,
+        updated=updated,
+        etag=etag,
+        display_tz=tz,
+        next_page_token=page.next_page_token,
+        next_sync_token=page.next_sync_token,
     )
+    return JSONResponse(fields.apply(envelope, selection))
 
 
 async def events_insert(request: Request) -> Response:
     state = _google(request, write=True)
+    selection = fields.of(request, schema.EVENT)
+    how, most = _write(request), _max_attendees(request)
     body = await _body(request)
     cal_id = request.path_params["calendar_id"]
-    ev = state.insert_event(cal_id, body)
-    return _event_response(request, event_json(state.calendar(cal_id), ev, state))
+    ev = state.insert_event(cal_id, body, how)
+    return _event_response(event_json(state.calendar(cal_id), ev, state), selection, most)
 
 
 async def events_get(request: Request) -> Response:
     state = _google(request)
+    selection = fields.of(request, schema.EVENT)
+    most = _max_attendees(request)
     cal_id, event_id = request.path_params["calendar_id"], request.path_params["event_id"]
     ev = state.get_event(cal_id, event_id)
     inm = request.headers.get("if-none-match")
     if inm is not None and inm.strip() in (ev.etag, "*"):
         return Response(status_code=304, headers={"ETag": ev.etag})
     payload = event_json(state.calendar(cal_id), ev, state, _display_tz(request))
-    return _event_response(request, payload)
+    return _event_response(payload, selection, most)
 
 
 async def events_update(request: Request) -> Response:
     state = _google(request, write=True)
+    selection = fields.of(request, schema.EVENT)
+    how, most = _write(request), _max_attendees(request)
     cal_id, event_id = request.path_params["calendar_id"], request.path_params["event_id"]
     body = await _body(request)
     if_match = request.headers.get("if-match")
     if request.method == "PATCH":
-        ev = state.patch_event(cal_id, event_id, body, if_match)
+        ev = state.patch_event(cal_id, event_id, body, if_match, how)
     else:
-        ev = state.update_event(cal_id, event_id, body, if_match)
-    return _event_response(request, event_json(state.calendar(cal_id), ev, state))
+        ev = state.update_event(cal_id, event_id, body, if_match, how)
+    return _event_response(event_json(state.calendar(cal_id), ev, state), selection, most)
 
 
 async def events_delete(request: Request) -> Response:
     state = _google(request, write=True)
+    how = _write(request)
     cal_id, event_id = request.path_params["calendar_id"], request.path_params["event_id"]
-    state.delete_event(cal_id, event_id, request.headers.get("if-match"))
+    state.delete_event(cal_id, event_id, request.headers.get("if-match"), how)
     return Response(status_code=204)
 
 
 async def events_instances(request: Request) -> Response:
     state = _google(request)
+    selection = fields.of(request, schema.EVENTS)
+    most = _max_attendees(request)
     cal_id, event_id = request.path_params["calendar_id"], request.path_params["event_id"]
     query = ListQuery(
         max_results=_int(request, "maxResults", MAX_RESULTS_DEFAULT),
@@ -298,19 +351,18 @@ async def events_instances(request: Request) -> Response:
     page = state.instances(cal_id, event_id, query, _time(request, "originalStart"))
     with state.lock:
         cal = state.calendar(cal_id)
-        items = [list_item(cal, ev, state, tz) for ev in page.items]
+        items = [list_item(cal, ev, state, tz, most) for ev in page.items]
         master = cal.events[event_id]
-    return JSONResponse(
-        events_envelope(
-            cal,
-            items,
-            updated=master.updated,
-            etag=master.etag,
-            display_tz=tz,
-            next_page_token=page.next_page_token,
-            next_sync_token=None,
-        )
+    envelope = events_envelope(
+        cal,
+        items,
+        updated=master.updated,
+        etag=master.etag,
+        display_tz=tz,
+        next_page_token=page.next_page_token,
+        next_sync_token=None,
     )
+    return JSONResponse(fields.apply(envelope, selection))
 
 
 EVENT = BASE + "/calendars/{calendar_id}/events/{event_id}"

@@ -382,6 +382,9 @@ def churn_step(state: GoogleCalendarState, rng: random.Random, now: datetime) ->
             and not e.recurring_event_id
             and e.end_at > lo
             and e.start_at < hi
+            # The user's own ordinary events: Gmail's and others' invitations stay as made.
+            and "eventType" not in e.fields
+            and "organizer" not in e.fields
         ]
         op = rng.choice(("create", "move", "rename", "delete")) if candidates else "create"
         if op == "create":

@@ -40,8 +40,10 @@ _CODES = {
     401: "ERR_UNAUTHORIZED",
     403: "ERR_FORBIDDEN",
     404: "ERR_NOT_FOUND",
+    405: "ERR_METHOD_NOT_ALLOWED",
     429: "ERR_TOO_MANY_REQUESTS",
     500: "ERR_INTERNAL",
+    501: "ERR_NOT_IMPLEMENTED",
     503: "ERR_SERVICE_UNAVAILABLE",
 }
 
@@ -95,3 +97,21 @@ def read_only(field: str, hint: str) -> PipedriveError:
 
 def bad_json() -> PipedriveError:
     return PipedriveError(400, "Validation failed: body: The request body must be a JSON object")
+
+
+def not_faked(verb: str, path: str) -> PipedriveError:
+    """A request no route of the sandbox matches (not the 404 of a missing item)."""
+    return PipedriveError(
+        501,
+        f"The calsync sandbox does not fake {verb.upper()} {path[:200]}",
+        "The sandbox fakes the endpoints listed in docs/sandbox.md.",
+    )
+
+
+def method_not_faked(verb: str, path: str, allowed: str) -> PipedriveError:
+    """A route the sandbox fakes, asked with a method it does not take."""
+    return PipedriveError(
+        405,
+        f"The calsync sandbox does not fake {verb.upper()} on {path[:200]} (only {allowed or 'other methods'})",
+        headers={"Allow": allowed} if allowed else None,
+    )

@@ -19,6 +19,15 @@ from .ratelimit import RateLimiter
 COMPANY_ID = 11_500_001
 USER_ID = 13_210_001
 ACTIVITY_SORT_FIELDS = ("id", "update_time", "add_time", "due_date")
+# The company's one pipeline and its stages (Pipedrive's defaults for a new company).
+PIPELINES = {1: "Pipeline"}
+STAGES = {
+    1: "Qualified",
+    2: "Contact made",
+    3: "Demo scheduled",
+    4: "Proposal made",
+    5: "Negotiations started",
+}
 SORT_FIELDS = ("id", "update_time", "add_time")
 
 
@@ -362,10 +371,12 @@ class PipedriveState:
         return row
 
     def delete_person(self, person_id: int) -> dict:
+        """Soft delete; deals stay, unlinked (activities keep it as a participant, as v2 does)."""
         row = self.person(person_id)
         self._index_emails(row, False)
         row["is_deleted"] = True
         row["update_time"] = self.stamp()
+        self._unlink("person_id", person_id, (self.deals,))
         return row
 
     def search_persons(
@@ -405,22 +416,48 @@ class PipedriveState:
         return row
 
     def create_organization(
-        self, name: str, address: str | None, *, at: datetime | None = None
+        self, fields: dict | str, address: str | None = None, *, at: datetime | None = None
     ) -> dict:
+        """A new organization from checked fields (or, for tests, a name and a street address)."""
+        if isinstance(fields, str):
+            fields = {"name": fields, "address": {"value": address} if address else None}
+        self._check_user(fields.get("owner_id"), "owner_id")
         stamp = self.stamp(at)
-        return self.organizations.add(
-            {
-                "id": 0,
-                "name": name,
-                "owner_id": self.user_id,
-                "add_time": stamp,
-                "update_time": stamp,
-                "is_deleted": False,
-                "visible_to": 3,
-                "label_ids": [],
-                "address": {"value": address} if address else None,
-            }
-        )
+        row = {
+            "id": 0,
+            "name": "",
+            "owner_id": self.user_id,
+            "add_time": stamp,
+            "update_time": stamp,
+            "is_deleted": False,
+            "visible_to": 3,
+            "label_ids": [],
+            "address": None,
+            "custom_fields": {},
+        }
+        row.update(fields)
+        return self.organizations.add(row)
+
+    def update_organization(self, org_id: int, fields: dict) -> dict:
+        row = self.organization(org_id)
+        self._check_user(fields.get("owner_id"), "owner_id")
+        row.update(fields)
+        row["update_time"] = self.stamp()
+        return row
+
+    def delete_organization(self, org_id: int) -> dict:
+        """Soft delete; persons, deals and activities linked to it stay, unlinked."""
+        row = self.organization(org_id)
+        row["is_deleted"] = True
+        row["update_time"] = self.stamp()
+        self._unlink("org_id", org_id, (self.persons, self.deals, self.activities))
+        return row
+
+    def _unlink(self, field: str, row_id: int, tables: tuple[Table, ...]) -> None:
+        for table in tables:
+            for other in table.rows.values():
+                if other.get(field) == row_id:
+                    other[field] = None
 
     def deal(self, deal_id: int) -> dict:
         row = self.deals.live(deal_id)
@@ -428,8 +465,37 @@ class PipedriveState:
             raise errors.not_found("Deal")
         return row
 
+    def _check_deal(self, fields: dict, row: dict) -> None:
+        self._check_user(fields.get("owner_id"), "owner_id")
+        self._check_link(self.persons, fields.get("person_id"), "Person", "person_id")
+        self._check_link(self.organizations, fields.get("org_id"), "Organization", "org_id")
+        if "pipeline_id" in fields and fields["pipeline_id"] not in PIPELINES:
+            raise errors.validation(
+                f"Validation failed: pipeline_id: Pipeline with id {fields['pipeline_id']} does not exist"
+            )
+        if "stage_id" in fields and fields["stage_id"] not in STAGES:
+            raise errors.validation(
+                f"Validation failed: stage_id: Stage with id {fields['stage_id']} does not exist"
+            )
+        status = fields.get("status", row["status"])
+        if fields.get("lost_reason") and status != "lost":
+            raise errors.validation(
+                "Validation failed: lost_reason: Can only be set if the deal status is lost"
+            )
+
+    def _apply_deal(self, row: dict, fields: dict, stamp: str) -> None:
+        if "stage_id" in fields and fields["stage_id"] != row["stage_id"]:
+            row["stage_change_time"] = stamp
+        status = fields.get("status", row["status"])
+        if status != row["status"]:
+            row["won_time"] = stamp if status == "won" else None
+            row["lost_time"] = stamp if status == "lost" else None
+            row["close_time"] = None if status == "open" else stamp
+            if status != "lost":
+                row["lost_reason"] = None
+        row.update(fields)
+
     def create_deal(self, fields: dict, *, at: datetime | None = None) -> dict:
-        stamp = self.stamp(at)
         row = {
             "id": 0,
             "title": "",
@@ -437,21 +503,51 @@ class PipedriveState:
             "owner_id": self.user_id,
             "person_id": None,
             "org_id": None,
-            "value": 0,
-            "currency": "SEK",
-            "status": "open",
             "pipeline_id": 1,
             "stage_id": 1,
-            "probability": None,
-            "expected_close_date": None,
-            "add_time": stamp,
-            "update_time": stamp,
+            "value": 0,
+            "currency": "SEK",
+            "add_time": "",
+            "update_time": "",
+            "stage_change_time": None,
             "is_deleted": False,
+            "is_archived": False,
+            "status": "open",
+            "probability": None,
+            "lost_reason": None,
             "visible_to": 3,
+            "close_time": None,
+            "won_time": None,
+            "lost_time": None,
+            "expected_close_date": None,
             "label_ids": [],
+            "origin": "API",
+            "origin_id": None,
+            "channel": None,
+            "channel_id": None,
+            "custom_fields": {},
         }
-        row.update(fields)
+        self._check_deal(fields, row)
+        stamp = self.stamp(at)
+        row["add_time"] = row["update_time"] = stamp
+        self._apply_deal(row, fields, stamp)
         return self.deals.add(row)
+
+    def update_deal(self, deal_id: int, fields: dict) -> dict:
+        row = self.deal(deal_id)
+        self._check_deal(fields, row)
+        stamp = self.stamp()
+        self._apply_deal(row, fields, stamp)
+        row["update_time"] = stamp
+        return row
+
+    def delete_deal(self, deal_id: int) -> dict:
+        """Soft delete; activities linked to it stay, unlinked."""
+        row = self.deal(deal_id)
+        row["is_deleted"] = True
+        row["update_time"] = self.stamp()
+        self._unlink("deal_id", deal_id, (self.activities,))
+        return row
 
     # -- activities ------------------------------------------------------------------------
 

@@ -15,9 +15,6 @@ Choices where the real API is silent or where the sandbox simplifies:
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import secrets
 from collections.abc import Awaitable, Callable
 
@@ -25,12 +22,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import errors, oauth
+from . import errors, oauth, search
 from .models import ACTIVITY_SORT_FIELDS, SORT_FIELDS, PipedriveState, Position, Table, page
 from .ratelimit import COSTS
 from .validation import (
     activity_fields,
+    deal_fields,
     fail,
+    organization_fields,
     parse_body,
     path_id,
     person_fields,
@@ -44,7 +43,6 @@ from .validation import (
 )
 
 Handler = Callable[[Request, PipedriveState], Awaitable[dict]]
-SEARCH_FIELDS = ("custom_fields", "email", "notes", "phone", "name")
 
 
 def _authenticate(request: Request) -> str:
@@ -217,67 +215,24 @@ async def delete_person(request: Request, state: PipedriveState) -> dict:
     return _ok({"id": state.delete_person(path_id(request.path_params["id"]))["id"]})
 
 
-def _offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        offset = raw["offset"]
-    except (ValueError, TypeError, KeyError, binascii.Error, RecursionError):
-        raise fail("cursor", "Invalid cursor") from None
-    if type(offset) is not int or offset < 0:
-        raise fail("cursor", "Invalid cursor")
-    return offset
+@endpoint("search")
+async def search_persons(request: Request, state: PipedriveState) -> dict:
+    return search.search_persons(state, request.query_params)
 
 
 @endpoint("search")
-async def search_persons(request: Request, state: PipedriveState) -> dict:
-    params = request.query_params
-    term = params.get("term", "")
-    exact = q_bool(params, "exact_match") or False
-    if len(term.strip()) < (1 if exact else 2):
-        raise fail("term", "Must be at least 2 characters long (1 with exact_match)")
-    fields = {f.strip() for f in params.get("fields", ",".join(SEARCH_FIELDS)).split(",")}
-    if not fields or not fields <= set(SEARCH_FIELDS):
-        raise fail("fields", f"Must be a comma-separated subset of {', '.join(SEARCH_FIELDS)}")
-    org_id = q_id(params, "organization_id")
-    limit = q_limit(params)
-    start = _offset(params.get("cursor"))
-    found = state.search_persons(term, fields, exact, org_id)
-    items = []
-    for score, row in found[start : start + limit]:
-        org = state.organizations.live(row["org_id"]) if row["org_id"] else None
-        items.append(
-            {
-                "result_score": score,
-                "item": {
-                    "id": row["id"],
-                    "type": "person",
-                    "name": row["name"],
-                    "phones": [p["value"] for p in row["phones"]],
-                    "emails": [e["value"] for e in row["emails"]],
-                    "visible_to": row["visible_to"],
-                    "owner": {"id": row["owner_id"]},
-                    "organization": {"id": org["id"], "name": org["name"], "address": None}
-                    if org
-                    else None,
-                    "custom_fields": [],
-                    "notes": [],
-                    "update_time": row["update_time"],
-                },
-            }
-        )
-    more = start + limit < len(found)
-    next_cursor = (
-        base64.urlsafe_b64encode(json.dumps({"offset": start + limit}).encode()).decode()
-        if more
-        else None
-    )
-    return {
-        "success": True,
-        "data": {"items": items},
-        "additional_data": {"next_cursor": next_cursor},
-    }
+async def search_organizations(request: Request, state: PipedriveState) -> dict:
+    return search.search_organizations(state, request.query_params)
+
+
+@endpoint("search")
+async def search_deals(request: Request, state: PipedriveState) -> dict:
+    return search.search_deals(state, request.query_params)
+
+
+@endpoint("search")
+async def item_search(request: Request, state: PipedriveState) -> dict:
+    return search.item_search(state, request.query_params)
 
 
 # -- organizations, deals, v1 ---------------------------------------------------------------
@@ -294,6 +249,24 @@ async def list_organizations(request: Request, state: PipedriveState) -> dict:
 @endpoint("get")
 async def get_organization(request: Request, state: PipedriveState) -> dict:
     return _ok(dict(state.organization(path_id(request.path_params["id"]))))
+
+
+@endpoint("create")
+async def create_organization(request: Request, state: PipedriveState) -> dict:
+    fields = organization_fields(await _body(request), creating=True)
+    return _ok(dict(state.create_organization(fields)))
+
+
+@endpoint("update")
+async def update_organization(request: Request, state: PipedriveState) -> dict:
+    org_id = path_id(request.path_params["id"])
+    fields = organization_fields(await _body(request), creating=False)
+    return _ok(dict(state.update_organization(org_id, fields)))
+
+
+@endpoint("delete")
+async def delete_organization(request: Request, state: PipedriveState) -> dict:
+    return _ok({"id": state.delete_organization(path_id(request.path_params["id"]))["id"]})
 
 
 @endpoint("list")
@@ -315,6 +288,23 @@ async def list_deals(request: Request, state: PipedriveState) -> dict:
 @endpoint("get")
 async def get_deal(request: Request, state: PipedriveState) -> dict:
     return _ok(dict(state.deal(path_id(request.path_params["id"]))))
+
+
+@endpoint("create")
+async def create_deal(request: Request, state: PipedriveState) -> dict:
+    return _ok(dict(state.create_deal(deal_fields(await _body(request), creating=True))))
+
+
+@endpoint("update")
+async def update_deal(request: Request, state: PipedriveState) -> dict:
+    deal_id = path_id(request.path_params["id"])
+    fields = deal_fields(await _body(request), creating=False)
+    return _ok(dict(state.update_deal(deal_id, fields)))
+
+
+@endpoint("delete")
+async def delete_deal(request: Request, state: PipedriveState) -> dict:
+    return _ok({"id": state.delete_deal(path_id(request.path_params["id"]))["id"]})
 
 
 @endpoint("users/me")
@@ -339,10 +329,19 @@ routes = [
     Route("/api/v2/persons/{id}", get_person, methods=["GET"]),
     Route("/api/v2/persons/{id}", update_person, methods=["PATCH"]),
     Route("/api/v2/persons/{id}", delete_person, methods=["DELETE"]),
+    Route("/api/v2/organizations/search", search_organizations, methods=["GET"]),
     Route("/api/v2/organizations", list_organizations, methods=["GET"]),
+    Route("/api/v2/organizations", create_organization, methods=["POST"]),
     Route("/api/v2/organizations/{id}", get_organization, methods=["GET"]),
+    Route("/api/v2/organizations/{id}", update_organization, methods=["PATCH"]),
+    Route("/api/v2/organizations/{id}", delete_organization, methods=["DELETE"]),
+    Route("/api/v2/deals/search", search_deals, methods=["GET"]),
     Route("/api/v2/deals", list_deals, methods=["GET"]),
+    Route("/api/v2/deals", create_deal, methods=["POST"]),
     Route("/api/v2/deals/{id}", get_deal, methods=["GET"]),
+    Route("/api/v2/deals/{id}", update_deal, methods=["PATCH"]),
+    Route("/api/v2/deals/{id}", delete_deal, methods=["DELETE"]),
+    Route("/api/v2/itemSearch", item_search, methods=["GET"]),
     *(Route(f"{base}/users/me", users_me, methods=["GET"]) for base in ("/api/v1", "/v1")),
     *(
         Route(f"{base}/activityTypes", activity_types, methods=["GET"])

@@ -133,9 +133,8 @@ def seed_pipedrive(
     at = now.replace(microsecond=0) - timedelta(days=200)
     for name, _domain in rng.sample(fakedata.COMPANIES, 10):
         at += timedelta(hours=rng.randint(1, 48))
-        state.create_organization(
-            name, f"{rng.choice(fakedata.STREETS)}, {rng.choice(fakedata.PLACES)[0]}", at=at
-        )
+        address = f"{rng.choice(fakedata.STREETS)}, {rng.choice(fakedata.PLACES)[0]}"
+        state.create_organization({"name": name, "address": {"value": address}}, at=at)
     orgs = list(state.organizations.rows.values())
     domains = {o["id"]: d for o in orgs for n, d in fakedata.COMPANIES if n == o["name"]}
     seen_emails: set[str] = set()
@@ -150,7 +149,12 @@ def seed_pipedrive(
         at += timedelta(hours=rng.randint(1, 24))
         state.create_person(fields, at=at)
     persons = list(state.persons.rows.values())
-    for title in rng.sample(fakedata.DEAL_TITLES, min(10, len(fakedata.DEAL_TITLES))):
+    # Most deals open, one won and one lost (decided by position: the draws stay the same).
+    outcomes = {
+        3: {"status": "won"},
+        6: {"status": "lost", "lost_reason": "Went with a competitor"},
+    }
+    for n, title in enumerate(rng.sample(fakedata.DEAL_TITLES, min(10, len(fakedata.DEAL_TITLES)))):
         person = rng.choice(persons)
         at += timedelta(hours=rng.randint(1, 24))
         state.create_deal(
@@ -162,6 +166,7 @@ def seed_pipedrive(
                 "expected_close_date": (
                     now.date() + timedelta(days=rng.randint(10, 200))
                 ).isoformat(),
+                **outcomes.get(n, {}),
             },
             at=at,
         )

@@ -299,6 +299,105 @@ def person_fields(body: dict) -> dict:
     return {name: rule(body[name], name) for name, rule in PERSON_RULES.items() if name in body}
 
 
+ADDRESS_PARTS = (
+    "value", "country", "admin_area_level_1", "admin_area_level_2", "locality", "sublocality",
+    "route", "street_number", "subpremise", "postal_code",
+)  # fmt: skip
+DEAL_STATUSES = ("open", "won", "lost")
+_CURRENCY = re.compile(r"[A-Z]{3}", re.ASCII)
+
+
+def _address(value: object, field: str) -> dict | None:
+    if value is None:
+        return None
+    given = _object(value, field)
+    return {k: _string(given[k], f"{field}.{k}", MAX_SHORT) for k in ADDRESS_PARTS if k in given}
+
+
+def _label_ids(value: object, field: str) -> list[int]:
+    return [_id(v, field, nullable=False) for v in _list(value, field, 50)]  # type: ignore[misc]
+
+
+def _custom_fields(value: object, field: str) -> dict:
+    given = _object(value, field)
+    for key, item in given.items():
+        if isinstance(item, dict | list):
+            raise fail(f"{field}.{key}", "Parameter must be a plain value")
+    return dict(given)
+
+
+def _number(value: object, field: str) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > 1e15:
+        raise fail(field, "Parameter must be a number")
+    return value
+
+
+def _probability(value: object, field: str) -> float | int | None:
+    if value is None:
+        return None
+    number = _number(value, field)
+    if not 0 <= number <= 100:
+        raise fail(field, "Parameter must be between 0 and 100")
+    return number
+
+
+def _currency(value: object, field: str) -> str:
+    if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
+        raise fail(field, "Parameter must be a 3-letter currency code, like SEK or EUR")
+    return value
+
+
+def _status(value: object, field: str) -> str:
+    if value not in DEAL_STATUSES:
+        raise fail(field, f"Must be one of {', '.join(DEAL_STATUSES)}")
+    return value  # type: ignore[return-value]
+
+
+ORGANIZATION_RULES = {
+    "name": _nonempty,
+    "owner_id": lambda v, f: _id(v, f, nullable=False),
+    "visible_to": _visible_to,
+    "label_ids": _label_ids,
+    "address": _address,
+    "custom_fields": _custom_fields,
+}
+DEAL_RULES = {
+    "title": _nonempty,
+    "owner_id": lambda v, f: _id(v, f, nullable=False),
+    "person_id": _id,
+    "org_id": _id,
+    "pipeline_id": lambda v, f: _id(v, f, nullable=False),
+    "stage_id": lambda v, f: _id(v, f, nullable=False),
+    "value": _number,
+    "currency": _currency,
+    "status": _status,
+    "probability": _probability,
+    "lost_reason": lambda v, f: _string(v, f, MAX_SHORT),
+    "visible_to": _visible_to,
+    "expected_close_date": _date,
+    "label_ids": _label_ids,
+    "is_archived": _bool,
+    "custom_fields": _custom_fields,
+}
+
+
+def _fields(body: dict, rules: dict, required: str | None) -> dict:
+    fields = {name: rule(body[name], name) for name, rule in rules.items() if name in body}
+    if required is not None and required not in fields:
+        raise fail(required, f"{required.capitalize()} is required")
+    return fields
+
+
+def organization_fields(body: dict, *, creating: bool) -> dict:
+    """An organization's fields from a POST (name required) or PATCH body."""
+    return _fields(body, ORGANIZATION_RULES, "name" if creating else None)
+
+
+def deal_fields(body: dict, *, creating: bool) -> dict:
+    """A deal's fields from a POST (title required) or PATCH body; lost_reason only when lost."""
+    return _fields(body, DEAL_RULES, "title" if creating else None)
+
+
 # -- query parameters -----------------------------------------------------------------------
 
 

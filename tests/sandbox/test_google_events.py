@@ -757,3 +757,36 @@ def test_incremental_pages_continue_with_page_token_alone(calendar):
     )
     assert [i["id"] for i in first["items"] + second["items"]] == made
     assert "nextSyncToken" in second and "nextSyncToken" not in first
+
+
+# --- what the sandbox does not fake ---------------------------------------------------------
+def test_methods_the_sandbox_does_not_fake_are_501_not_implemented(calendar):
+    for call, name in (
+        (calendar.colors().get(), "colors.get"),
+        (
+            calendar.events().move(calendarId="primary", eventId="abcde", destination="x"),
+            "events.move",
+        ),
+        (calendar.events().quickAdd(calendarId="primary", text="Lunch"), "events.quickAdd"),
+        (calendar.acl().list(calendarId="primary"), "acl.list"),
+        (calendar.calendars().delete(calendarId="primary"), "calendars.delete"),
+        (calendar.settings().list(), "settings.list"),
+    ):
+        status, reason, err = error_of(call)
+        assert (status, reason) == (501, "notImplemented")
+        assert err["message"] == f"{name} is not implemented by the calsync sandbox."
+    # A missing event is still the 404 of a missing resource.
+    assert error_of(calendar.events().get(calendarId="primary", eventId="nosuchevent1"))[:2] == (
+        404,
+        "notFound",
+    )
+
+
+def test_paths_that_are_no_calendar_method_are_501_too(live_sandbox, calendar):
+    with raw_client(live_sandbox, calendar) as http:
+        answer = http.get("/calendar/v3/nowhere")
+        wrong_verb = http.delete("/calendar/v3/users/me/calendarList")
+    for response in (answer, wrong_verb):
+        assert response.status_code == 501
+        assert response.json()["error"]["errors"][0]["reason"] == "notImplemented"
+    assert "GET /calendar/v3/nowhere" in answer.json()["error"]["message"]

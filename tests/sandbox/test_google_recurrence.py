@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from sandbox.google import recurrence
 
 from .google_fixtures import TZ, all_day, error_of, ids, list_all, timed
@@ -193,7 +195,12 @@ def test_rrule_count_until_interval_bymonthday():
         "2026-12-29",
     ]
     assert days(["RRULE:FREQ=WEEKLY;UNTIL=20261215"]) == ["2026-12-01", "2026-12-08", "2026-12-15"]
-    assert days(["RRULE:FREQ=MONTHLY;BYMONTHDAY=15;COUNT=2"]) == ["2026-12-15", "2027-01-15"]
+    # The start is an instance even where the rule would not give it (as Google expands).
+    assert days(["RRULE:FREQ=MONTHLY;BYMONTHDAY=15;COUNT=2"]) == [
+        "2026-12-01",
+        "2026-12-15",
+        "2027-01-15",
+    ]
     assert days(["RRULE:FREQ=WEEKLY;BYDAY=TU,TH;COUNT=3"]) == [
         "2026-12-01",
         "2026-12-03",
@@ -272,3 +279,101 @@ def test_runaway_rule_expansion_is_capped():
     far = datetime(2028, 1, 1, tzinfo=UTC)
     got = recurrence.occurrences(["RRULE:FREQ=SECONDLY"], start, TZ, None, far)
     assert len(got) == recurrence.MAX_OCCURRENCES
+
+
+# --- as Google expands them: cases from the issue and from others' bug reports ------------
+def _in_december(calendar, q: str) -> list[dict]:
+    """events.list without singleEvents over December 2026: series masters, by a search word."""
+    window = {"timeMin": "2026-12-01T00:00:00Z", "timeMax": "2026-12-31T00:00:00Z"}
+    return calendar.events().list(calendarId="primary", q=q, **window).execute()["items"]
+
+
+def _starts(items: list[dict]) -> list[str]:
+    return [i["start"].get("dateTime", i["start"].get("date")) for i in items]
+
+
+def test_a_start_outside_its_rule_is_still_the_first_instance(calendar):
+    """Tuesday 1 December with `BYDAY=TH;COUNT=3`: Google gives Dec 1, 3, 10 and 17."""
+    master = _series(
+        calendar,
+        ["RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=3"],
+        start="2026-12-01T10:00:00",
+        end="2026-12-01T11:00:00",
+    )
+    assert _starts(_instances(calendar, master["id"])) == [
+        "2026-12-01T10:00:00+01:00",
+        "2026-12-03T10:00:00+01:00",
+        "2026-12-10T10:00:00+01:00",
+        "2026-12-17T10:00:00+01:00",
+    ]
+    first = f"{master['id']}_20261201T090000Z"
+    assert calendar.events().get(calendarId="primary", eventId=first).execute()["id"] == first
+
+
+def test_an_rdate_only_series_has_its_start_and_the_rdate(calendar):
+    master = _series(
+        calendar,
+        ["RDATE:20240913T120000Z"],
+        start="2024-09-12T14:00:00",
+        end="2024-09-12T15:00:00",
+    )
+    assert _starts(_instances(calendar, master["id"])) == [
+        "2024-09-12T14:00:00+02:00",
+        "2024-09-13T14:00:00+02:00",
+    ]
+
+
+def test_an_rdate_cancelled_by_an_equal_exdate_keeps_the_series_listed(calendar):
+    master = _series(
+        calendar,
+        ["RRULE:FREQ=DAILY;COUNT=2", "RDATE:20261210T090000Z", "EXDATE:20261210T090000Z"],
+        summary="Zqrdex",
+    )
+    assert _starts(_instances(calendar, master["id"])) == [
+        "2026-12-07T10:00:00+01:00",
+        "2026-12-08T10:00:00+01:00",
+    ]
+    listed = _in_december(calendar, "Zqrdex")
+    assert [i["id"] for i in listed] == [master["id"]]
+    only = _series(
+        calendar,
+        ["RDATE:20261210T090000Z", "EXDATE:20261210T090000Z"],
+        summary="Zqrdonly",
+    )
+    listed = _in_december(calendar, "Zqrdonly")
+    assert [i["id"] for i in listed] == [only["id"]]
+    assert _starts(_instances(calendar, only["id"])) == ["2026-12-07T10:00:00+01:00"]
+
+
+def test_an_exdate_on_the_start_removes_it(calendar):
+    master = _series(calendar, ["RRULE:FREQ=DAILY;COUNT=3", f"EXDATE;TZID={TZ}:20261207T100000"])
+    assert _starts(_instances(calendar, master["id"])) == [
+        "2026-12-08T10:00:00+01:00",
+        "2026-12-09T10:00:00+01:00",
+    ]
+
+
+# Rules that others' calendars produced (bug reports of GAS-ICS-Sync #466, Simple Calendar
+# #1831, ownCloud #971) and that Google refuses with "Invalid recurrence rule.".
+REFUSED = [
+    ["RRULE:FREQ=YEARLY;UNTIL=20230617;COUNT=-1;INTERVAL=1"],
+    ["RRULE:FREQ=DAILY;UNTIL=20220916T130000;COUNT=-1;INTERVAL=1"],
+    ["RRULE:FREQ=YEARLY;UNTIL=19961027T030000;COUNT=16;BYDAY=-1SU;BYMONTH=9"],
+    ["RRULE:FREQ=DAILY;COUNT=-1"],
+    ["RRULE:FREQ=DAILY;COUNT=0"],
+    ["RRULE:FREQ=WEEKLY;COUNT=3;UNTIL=20261231T000000Z"],
+]
+
+
+@pytest.mark.parametrize("rules", REFUSED, ids=[r[0][6:40] for r in REFUSED])
+def test_rules_google_refuses_give_400_invalid_recurrence_rule(calendar, rules):
+    status, reason, err = error_of(
+        calendar.events().insert(
+            calendarId="primary",
+            body={
+                **timed("2026-12-07T10:00:00", "2026-12-07T11:00:00", tz=TZ),
+                "recurrence": rules,
+            },
+        )
+    )
+    assert (status, reason, err["message"]) == (400, "invalid", "Invalid recurrence rule.")

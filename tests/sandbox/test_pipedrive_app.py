@@ -20,9 +20,20 @@ async def test_seeded_account_is_served(pipedrive):
     ]  # fmt: skip
 
 
-async def test_unknown_path_is_404_in_the_envelope(pipedrive):
-    answer = await pipedrive.get("/api/v2/nothing-here")
-    assert answer.status_code == 404 and answer.json()["success"] is False
+async def test_a_path_the_sandbox_does_not_fake_is_501_in_the_envelope(pipedrive):
+    answer = await pipedrive.get("/api/v2/products")
+    assert answer.status_code == 501
+    body = answer.json()
+    assert body["success"] is False and body["code"] == "ERR_NOT_IMPLEMENTED"
+    assert body["error"] == "The calsync sandbox does not fake GET /api/v2/products"
+    missing = await pipedrive.get("/api/v2/activities/99999")  # a real 404 stays one
+    assert missing.status_code == 404 and missing.json()["code"] == "ERR_NOT_FOUND"
+
+
+async def test_a_method_a_faked_route_does_not_take_is_405_saying_so(pipedrive):
+    answer = await pipedrive.put("/api/v2/activities/1", json={})
+    assert answer.status_code == 405 and answer.json()["code"] == "ERR_METHOD_NOT_ALLOWED"
+    assert "does not fake PUT" in answer.json()["error"]
 
 
 async def test_credentials_route_matches_the_api_token(pipedrive, admin):
@@ -31,8 +42,9 @@ async def test_credentials_route_matches_the_api_token(pipedrive, admin):
     assert answer.status_code == 200
 
 
-async def test_admin_limits_turn_rate_headers_on(pipedrive, admin):
-    assert "x-ratelimit-limit" not in (await pipedrive.get("/api/v2/activities/2")).headers
+async def test_admin_limits_put_the_plans_numbers_in_the_headers(pipedrive, admin):
+    off = (await pipedrive.get("/api/v2/activities/2")).headers
+    assert (off["x-ratelimit-limit"], off["x-daily-requests-left"]) == ("480", "210000")
     assert (await admin.post("/_sandbox/limits", json={"plan": "premium"})).status_code == 200
     answer = await pipedrive.get("/api/v2/activities/2")
     assert answer.headers["x-ratelimit-limit"] == "100"
