@@ -58,6 +58,28 @@ class TestHome:
 
         assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
 
+    def test_paused_by_the_guard_says_why(
+        self, snap_compare, make_app, connect, settle, sandbox_app, size
+    ):
+        connect()
+        sandbox = sandbox_app.state.sandbox
+        sandbox.churn.set_rate(0)
+
+        async def run_before(pilot):
+            app = pilot.app
+            await synced(pilot, settle)
+            app.go_home()
+            for row in list(sandbox.pipedrive.activities.rows.values()):
+                if not row.get("is_deleted"):
+                    sandbox.pipedrive.delete_activity(row["id"], at=sandbox.clock.now())
+            app.sync_now("1")
+            await settle(pilot, lambda: isinstance(app.screen, GuardDialog))
+            await pilot.click("#keep-button")
+            await settle(pilot, lambda: app.screen.query("#resume-1"))
+            await still(pilot)
+
+        assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
 
 class TestAddAccount:
     def test_demo(self, snap_compare, make_app, size):
@@ -122,6 +144,21 @@ class TestPreview:
 
         async def run_before(pilot):
             pilot.app.push_screen(PreviewScreen("1"))
+            await settle(
+                pilot,
+                lambda: isinstance(pilot.app.screen, PreviewScreen) and pilot.app.screen.events,
+            )
+            await still(pilot)
+
+        assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
+    def test_look_before_a_big_run(self, snap_compare, make_app, connect, settle, size):
+        """An account whose options no complete run used: Resume looks first, and asks."""
+        connect()
+
+        async def run_before(pilot):
+            await settle(pilot, lambda: pilot.app.screen.query("#resume-1"))
+            await pilot.click("#resume-1")
             await settle(
                 pilot,
                 lambda: isinstance(pilot.app.screen, PreviewScreen) and pilot.app.screen.events,
