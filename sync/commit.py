@@ -108,6 +108,7 @@ def commit(
     if not (summary.idle and data.last_run_idle()):
         data.append_run(summary, [e for e in events if e.kind != "progress"], at=now)
     data.flush()
+    data.compact()  # the journal of the run's link changes folded into the state file
     changes: dict[str, Any] = {"last_run": now, "last_status": summary.status, "last_error": error}
     learnt = dict(learnt or {})
     account = store.account(account_id)

@@ -38,7 +38,7 @@ from .write_pipedrive import PipedriveAction, PipedriveWriter
 
 CHUNK = 100  # actions per progress step (and per Google batch)
 PIPEDRIVE_CONCURRENCY = 8
-FLUSH_EVERY = 2.0  # seconds between link flushes during a run
+REPORT_EVERY = 0.05  # seconds between the fsyncs that make what the run reports durable
 
 Landed = tuple[str, int, list[SyncEvent]]  # side, writes done, their events
 
@@ -47,25 +47,24 @@ class Executor:
     """Applies one plan; `outcome` holds what it did once `run` is done."""
 
     def __init__(
-        self,
-        ctx: RunContext,
-        ledger: Ledger,
-        flush: Callable[[], None],
-        clock: Callable[[], float] = time.monotonic,
+        self, ctx: RunContext, ledger: Ledger, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.ctx = ctx
         self.ledger = ledger
-        self.flush = flush
         self.clock = clock
         self.outcome = Outcome()
         self.linked = LinkedReader(ctx.services.pipedrive, ctx.contacts, ctx.api_domain)
         self.google = GoogleWriter(ctx, ledger, self.outcome, self.linked)
         self.pipedrive = PipedriveWriter(ctx, ledger, self.outcome)
-        self._flushed = clock()
+        self._reported = clock()
 
-    async def run(self, plan: Plan) -> AsyncIterator[SyncEvent]:
+    async def run(self, plan: Plan, settled: tuple[str, ...] = ()) -> AsyncIterator[SyncEvent]:
+        """Apply `plan`; `settled`: the keys of the earlier runs' intents the plan took into
+        account (they are forgotten once its relinks are recorded)."""
         for event in self._bookkeeping(plan):
             yield event
+        for key in settled:
+            self.ledger.done(key)
         writes = plan.writes()
         if self.ctx.options.linked_contacts:
             await self.linked.prefetch([a.item.id for a in writes if _reads_linked(a)])  # type: ignore[union-attr]
@@ -73,23 +72,34 @@ class Executor:
         total, done, reported = len(writes), 0, 0
         if total > CHUNK:  # a long run: its size at once, before the first chunk lands
             yield self._progress(0, total, None)
+        # What the run reports is durable first: the events of the writes that land are held
+        # until the journal holding their links is on disk (an fsync shared by everything
+        # landed meanwhile, every REPORT_EVERY seconds at most), then passed on.
+        held: list[SyncEvent] = []
         for stage in range(STAGES):
             failed = self.outcome.failed
             batch = [a for a in writes if a.stage == stage and pair_key(a) not in failed]
             async for side, n, events in self._stage(batch):
-                for event in events:
-                    yield event
+                held.extend(events)
                 done += n
                 progress.add(side, n)
-                # Each flush rewrites the whole links table, so flushing per chunk made a big
-                # first sync quadratic; every FLUSH_EVERY seconds bounds both the cost and
-                # what a crash can lose (a lost link is recovered from the markers).
-                if self.clock() - self._flushed >= FLUSH_EVERY:
-                    self.flush()
-                    self._flushed = self.clock()
                 if total > CHUNK and (done - reported >= CHUNK or done == total):
                     reported = done
-                    yield self._progress(done, total, progress.seconds_left())
+                    held.append(self._progress(done, total, progress.seconds_left()))
+                if self.clock() - self._reported >= REPORT_EVERY:
+                    for event in await self._durable(held):
+                        yield event
+            # A stage's links are on disk before the next stage's writes, which may rely on them.
+            for event in await self._durable(held):
+                yield event
+
+    async def _durable(self, held: list[SyncEvent]) -> list[SyncEvent]:
+        """Make the links so far durable, then hand over (and forget) the events held."""
+        await self.ledger.durable()
+        self._reported = self.clock()
+        out = list(held)
+        held.clear()
+        return out
 
     def _bookkeeping(self, plan: Plan) -> list[SyncEvent]:
         """Conflicts and notes to the log, skips counted, relinks and forgets recorded."""

@@ -263,6 +263,54 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Intent:
+    """A write about to be made to one side of a linked pair, on disk before it is sent.
+
+    If the run is killed after the write lands and before its link is saved, the next run
+    finds the intent unresolved: when the target then holds exactly what the write would
+    have left (`expect`, the fingerprint the mapping predicts; for a delete, the item gone),
+    the write happened, and the pair's link becomes `after` instead of the write being read
+    as someone's change (docs/reliability.md, "Durable before dependent")."""
+
+    key: str
+    """The pair: its link's Google id when the write was decided."""
+    kind: Literal["update", "delete"]
+    side: Side
+    """The side written."""
+    target: str
+    """The id written on that side."""
+    expect: str = ""
+    """An update: the target's fingerprint once written."""
+    after: Link | None = None
+    """An update: the pair's link once written (the target's version is learnt on reading it)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "side": self.side,
+            "target": self.target,
+            "expect": self.expect,
+            "after": self.after.to_json() if self.after is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Intent:
+        kind, side = shapes.text(data, "kind"), shapes.text(data, "side")
+        if kind not in ("update", "delete") or side not in SIDES:
+            raise ShapeError(f"intent of kind {kind!r} on side {side!r}")
+        after = shapes.mapping(data, "after", None, null=True)
+        return cls(
+            key=shapes.identifier(data, "key"),
+            kind=kind,
+            side=side,
+            target=shapes.identifier(data, "target"),
+            expect=shapes.text(data, "expect", ""),
+            after=Link.from_json(after) if after is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SyncEvent:
     """One thing a run did or saw; the runner yields these to the TUI log, `--json` and tests."""
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from .actions import Write, pair_key, source_key
 from .errors import AuthError, CalsyncError, ServiceUnavailable
-from .models import CalendarItem, Link, RunSummary, Side, SyncEvent
+from .models import CalendarItem, Intent, Link, RunSummary, Side, SyncEvent
 from .options import Options
 from .services import Services
+from .snapshot import Snapshot
 from .store import AccountData
 
 log = logging.getLogger("calsync.sync")
@@ -38,6 +39,8 @@ class RunContext:
     """What the run's events are stamped with, as they happen."""
     contacts: dict[str, dict]
     """Activity id -> its person_id / org_id / deal_id, as listed (linked contacts)."""
+    seen: Snapshot | None = None
+    """What this run read of both sides (the current content of the items it writes)."""
 
 
 @dataclass
@@ -136,3 +139,16 @@ class Ledger:
 
     def record(self, link: Link) -> None:
         self.data.put_link(link)
+
+    def intend(self, intent: Intent) -> None:
+        """A write about to be sent (made durable by `durable()` before it goes)."""
+        self.data.intend(intent)
+
+    def done(self, key: str) -> None:
+        """The write of intent `key` landed (its link is recorded) or surely did not."""
+        self.data.resolve(key)
+
+    async def durable(self) -> None:
+        """Every change so far on disk: what a write about to be sent depends on, and what
+        the run is about to report."""
+        await self.data.durable()

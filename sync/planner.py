@@ -99,9 +99,46 @@ def plan(snapshot: Snapshot, links: list[Link], options: Options) -> Plan:
         )
         rules.out.extend(ForgetLink(link, "the synced calendar changed") for link in links)
         links = []
+    links = _settle(rules, snapshot, links)
     _linked_pairs(rules, snapshot, links)
     _unlinked_items(rules, snapshot, links)
     return Plan.of_actions(rules.out)
+
+
+# ---------------------------------------------------------------- writes left unsettled
+
+
+def _settle(rules: _Rules, snapshot: Snapshot, links: list[Link]) -> list[Link]:
+    """The writes an earlier run was killed in the middle of (its intents): a target that
+    holds exactly what the write would have left was written by calsync, so the pair's link
+    is what that write would have recorded (not someone's edit to carry back); a target gone
+    after a delete was deleted by calsync, so the pair is forgotten (not a deletion to carry
+    over). Any other intent did not land, or the item changed since: the tables decide."""
+    if not snapshot.intents:
+        return links
+    by_google = {link.google_id: link for link in links}
+    for intent in snapshot.intents:
+        link = by_google.get(intent.key.removeprefix("link:"))
+        if link is None:
+            continue
+        items = snapshot.google if intent.side == "google" else snapshot.pipedrive
+        target = items.get(intent.target)
+        if intent.kind == "update" and intent.after is not None:
+            if target is None or target.deleted or target.fingerprint() != intent.expect:
+                continue
+            settled = (
+                dataclasses.replace(intent.after, google_version=target.version)
+                if intent.side == "google"
+                else dataclasses.replace(intent.after, pipedrive_version=target.version)
+            )
+            rules.out.append(Relink(settled, "a write of an interrupted run, seen through"))
+            by_google[link.google_id] = settled
+        elif intent.kind == "delete":
+            gone = target.deleted if target is not None else snapshot.full
+            if gone:
+                rules.out.append(ForgetLink(link, "deleted by an interrupted run"))
+                del by_google[link.google_id]
+    return list(by_google.values())
 
 
 # ---------------------------------------------------------------- linked pairs

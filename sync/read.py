@@ -13,7 +13,7 @@ from datetime import datetime
 
 from .google_api import GoogleCalendar, SyncTokenExpired
 from .mapping import UnmappableItem, item_from_google, item_from_pipedrive
-from .models import CalendarItem, Link, Side
+from .models import CalendarItem, Intent, Link, Side
 from .options import Options
 from .services import Services
 from .snapshot import Snapshot, Unreadable
@@ -32,6 +32,7 @@ async def read(
     owner_id: int | None,
     now: datetime,
     full: bool,
+    intents: tuple[Intent, ...] = (),
 ) -> Snapshot:
     """Both sides' changes since `cursors` (or, with `full`, the window whole) as a Snapshot.
 
@@ -96,6 +97,7 @@ async def read(
         calendar=options.calendar,
         calendar_used=cursors.google_calendar,
         options_used=cursors.options_used,
+        intents=intents,
     )
 
 

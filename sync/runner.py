@@ -80,6 +80,7 @@ class _Run:
         self.started = time.perf_counter()
         self.log: list[SyncEvent] = []
         self.summary = RunSummary()
+        self.executor: Executor | None = None
         self.learnt: dict[str, object] = {}
         """What this run learnt of the services, for the account (AccountExtra fields)."""
 
@@ -111,6 +112,7 @@ class _Run:
                 owner_id=account.extra.pipedrive_user_id,
                 now=self.now,
                 full=full,
+                intents=tuple(data.intents()),
             )
             for event in self._fetched(snapshot):
                 yield event
@@ -130,6 +132,9 @@ class _Run:
                 async for event in self._apply(the_plan, snapshot, account, data, services):
                     yield event
         except CalsyncError as exc:
+            if self.executor is not None:  # what the writes did before the run had to stop
+                self.summary = self.executor.outcome.summary
+                self.log.extend(self.executor.outcome.events)
             self.summary.status = "error"
             self.summary.error(None, "", str(exc))
             self.log.append(SyncEvent("error", None, "", None, str(exc), None, self.clock(), {}))
@@ -233,16 +238,19 @@ class _Run:
             now=self.now,
             clock=self.clock,
             contacts=snapshot.contacts,
+            seen=snapshot,
         )
-        executor = Executor(ctx, Ledger(data, self.now), data.flush)
-        # One transaction: links are written every few seconds (the executor flushes) and at
-        # the end, never once per link.
+        executor = self.executor = Executor(ctx, Ledger(data, self.now))
+        # One transaction: link changes go to the journal as the writes land (made durable
+        # before what depends on them: sync/executor.py), the files at its end.
         with data.transaction():
-            async for event in executor.run(the_plan):
+            settled = tuple(intent.key for intent in snapshot.intents)
+            async for event in executor.run(the_plan, settled):
                 yield event
         outcome = executor.outcome
         self.summary = outcome.summary
         self.log.extend(outcome.events)
+        self.executor = None
         self.summary.status = "error" if self.summary.errors else "ok"
         # A failed item is read again by id in the next runs: it holds no cursor back.
         cursors = next_cursors(snapshot, options, failed=outcome.retry, retry=data.cursors().retry)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .models import CalendarItem, Side
+from .models import CalendarItem, Intent, Side
 from .options import Options
 from .store import Cursors
 
@@ -60,6 +60,9 @@ class Snapshot:
     """The calendar of the last complete run (None: there was none)."""
     options_used: dict[str, Any] | None = None
     """The options of the last complete run (Options.to_json()), None if there was none."""
+    intents: tuple[Intent, ...] = ()
+    """Writes a run killed in mid-write left unsettled (sync/intents.py): the planner settles
+    them from what this run sees."""
 
 
 def needs_full(cursors: Cursors, options: Options, now: datetime) -> bool:

@@ -43,7 +43,8 @@ from tinydb.storages import Storage
 
 from . import shapes
 from .errors import NotFound, StoreError, UsageError
-from .models import Link, RunSummary, SyncEvent
+from .journal import Journal
+from .models import Intent, Link, RunSummary, SyncEvent
 from .options import Options
 from .polling import Budget
 from .shapes import ShapeError
@@ -259,6 +260,10 @@ class _File:
 
     def table(self, name: str) -> list[dict[str, Any]]:
         return [dict(doc) for doc in self.db.table(name).all()]
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._dirty)
 
     def replace_table(self, name: str, docs: list[dict[str, Any]]) -> None:
         """Mark table `name` to be rewritten with `docs` at the next flush."""
@@ -509,9 +514,17 @@ class AccountData:
         self._links: dict[str, Link] = {}
         self._by_pipedrive: dict[str, str] = {}
         self._by_series: dict[str, set[str]] = {}
+        self._intents: dict[str, Intent] = {}
         state_path = self._state.path
         for link in _read_all(state_path, self._state.table("links"), Link.from_json, "link"):
             self._index(link)
+        for intent in _read_all(
+            state_path, self._state.table("intents"), Intent.from_json, "intent"
+        ):
+            self._intents[intent.key] = intent
+        compacted = self._state.table("journal")
+        self._journal = Journal(folder / "state.journal")
+        self._replay(self._journal.read(int(compacted[0].get("seq", 0)) if compacted else 0))
         self._cursor_file = _File(folder / "cursors.json")
         # Stores written before cursors.json kept the cursors in state.json.
         cursor_file = self._cursor_file if self._cursor_file.table("cursors") else self._state
@@ -523,7 +536,7 @@ class AccountData:
         _read_all(self._runs_file.path, runs, _check_run, "run")
         self._runs = sorted(runs, key=lambda d: d["run"])
         self._depth = 0
-        self._links_dirty = False
+        self._signs = {path: _sign(path) for path in self._files()}
 
     # -- links
 
@@ -561,29 +574,120 @@ class AccountData:
     def put_link(self, link: Link) -> None:
         """Add or replace the link of a pair; a link sharing either id is replaced."""
         with self.guard:
-            for old in (self._links.get(link.google_id), self.link_by_pipedrive(link.pipedrive_id)):
-                if old is not None:
-                    self._unindex(old)
-            self._index(link)
-            self._changed("links")
+            self._put(link)
+            self._log({"op": "put", "link": link.to_json()})
 
     def delete_link(self, link: Link) -> None:
         """Forget the pair (by its Google id; also by its Pipedrive id if it moved)."""
         with self.guard:
-            for old in (self._links.get(link.google_id), self.link_by_pipedrive(link.pipedrive_id)):
-                if old is not None:
-                    self._unindex(old)
-            self._changed("links")
+            self._drop(link.google_id, link.pipedrive_id)
+            self._log({"op": "del", "google_id": link.google_id, "pipedrive_id": link.pipedrive_id})
+
+    def _put(self, link: Link) -> None:
+        for old in (self._links.get(link.google_id), self.link_by_pipedrive(link.pipedrive_id)):
+            if old is not None:
+                self._unindex(old)
+        self._index(link)
+
+    def _drop(self, google_id: str, pipedrive_id: str) -> None:
+        for old in (self._links.get(google_id), self.link_by_pipedrive(pipedrive_id)):
+            if old is not None:
+                self._unindex(old)
+
+    # -- intents: writes about to be made (sync/models.py Intent)
+
+    def intend(self, intent: Intent) -> None:
+        """Record a write about to be made (durable at the next `durable()` / flush)."""
+        with self.guard:
+            self._intents[intent.key] = intent
+            self._log({"op": "intent", "intent": intent.to_json()})
+
+    def resolve(self, key: str) -> None:
+        """The write of intent `key` went through, or surely did not: forget the intent."""
+        with self.guard:
+            if self._intents.pop(key, None) is not None:
+                self._log({"op": "done", "key": key})
+
+    def intents(self) -> list[Intent]:
+        """Writes an earlier run began and did not see through (it was killed)."""
+        return sorted(self._intents.values(), key=lambda i: i.key)
+
+    # -- the journal
+
+    def _log(self, entry: dict[str, Any]) -> None:
+        self._journal.append(entry)
+        self._signs[self._journal.path] = _sign(self._journal.path)
+        if self._depth == 0:  # outside a transaction every change is durable at once
+            self._journal.sync()
+
+    def _replay(self, entries: list[dict[str, Any]]) -> None:
+        path = self._journal.path
+        try:
+            for entry in entries:
+                op = entry.get("op")
+                if op == "put":
+                    self._put(Link.from_json(shapes.document(entry.get("link"), "link")))
+                elif op == "del":
+                    self._drop(shapes.text(entry, "google_id"), shapes.text(entry, "pipedrive_id"))
+                elif op == "intent":
+                    intent = Intent.from_json(shapes.document(entry.get("intent"), "intent"))
+                    self._intents[intent.key] = intent
+                elif op == "done":
+                    self._intents.pop(shapes.text(entry, "key"), None)
+                else:
+                    raise ShapeError(f"unknown operation {op!r}")
+        except ShapeError as err:
+            raise _corrupt(path, f"entry {entry.get('seq')}: {err}") from None
+
+    async def durable(self) -> None:
+        """Make every change so far durable, without holding up the event loop (writes that
+        depend on them wait for this; concurrent callers share one fsync)."""
+        await self._journal.sync_async()
+
+    def compact(self) -> None:
+        """Write the links and open intents whole into state.json and empty the journal (the
+        end of a run that changed links: the journal stays short)."""
+        with self.guard:
+            if not self._journal.pending and not self._journal_has_entries():
+                return
+            self._journal.sync()
+            self._state.replace_table("links", [link.to_json() for link in self._links.values()])
+            self._state.replace_table("intents", [i.to_json() for i in self._intents.values()])
+            self._state.replace_table("journal", [{"seq": self._journal.seq}])
+            self._state.flush()
+            self._journal.reset()
+            self._signs = {path: _sign(path) for path in self._files()}
+
+    def _journal_has_entries(self) -> bool:
+        try:
+            return self._journal.path.stat().st_size > 0
+        except FileNotFoundError:
+            return False
+
+    def _files(self) -> list[Path]:
+        return [
+            self._state.path,
+            self._journal.path,
+            self._cursor_file.path,
+            self._runs_file.path,
+        ]
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def stale(self) -> bool:
+        """Has another process changed this account's files since this copy read them?"""
+        return any(_sign(path) != sign for path, sign in self._signs.items())
 
     def forget_pairs(self) -> None:
         """Forget every link and cursor (a demo account meeting a new demo world); the run
         history stays."""
         with self.guard:
             for link in list(self._links.values()):
-                self._unindex(link)
+                self.delete_link(link)
             self._cursors = Cursors()
             self._changed("cursors")
-            self._changed("links")
 
     # -- cursors
 
@@ -617,7 +721,7 @@ class AccountData:
             del self._runs[:-MAX_RUNS]
             self._runs_file.replace_table("runs", list(self._runs))
             if self._depth == 0:
-                self._runs_file.flush()
+                self.flush()
             return number
 
     def last_run_idle(self) -> bool:
@@ -655,9 +759,7 @@ class AccountData:
     def _changed(self, table: str) -> None:
         # Outside a transaction every change is written at once (safe default); inside one,
         # changes wait for the flush at its end (or an explicit flush()).
-        if table == "links":
-            self._links_dirty = True
-        elif table == "cursors":
+        if table == "cursors":
             self._cursor_file.replace_table("cursors", [self._cursors.to_json()])
         if self._depth == 0:
             self.flush()
@@ -680,21 +782,21 @@ class AccountData:
                     self.flush()
 
     def flush(self) -> None:
-        """Write what changed: at most one atomic replace per file."""
+        """Make what changed durable: the journal (links, intents), then at most one atomic
+        replace of the cursors and of the runs file."""
         with self.guard:
-            if self._links_dirty:
-                links = [link.to_json() for link in self._links.values()]
-                self._state.replace_table("links", links)
-                self._links_dirty = False
-            self._state.flush()
+            self._journal.sync()
             # After the links: a crash in between leaves the older cursors, and the next run
             # reads again what this one wrote (never cursors past links that were not saved).
-            self._cursor_file.flush()
-            self._runs_file.flush()
+            for file in (self._cursor_file, self._runs_file):
+                if file.dirty:
+                    file.flush()
+                    self._signs[file.path] = _sign(file.path)
 
     def close(self) -> None:
         with self.guard:
             self.flush()
+            self._journal.close()
             self._state.close()
             self._cursor_file.close()
             self._runs_file.close()
@@ -712,19 +814,55 @@ class Store:
             if (self.home / made_before).is_dir():
                 private_dir(self.home / made_before)
         self._guard = threading.RLock()
-        self._index = _File(self.home / "calsync.json")
-        docs = self._index.table("accounts")
-        accounts = _read_all(self._index.path, docs, Account.from_json, "account")
-        self._accounts = {a.id: a for a in accounts}
         self._open: dict[str, AccountData] = {}
+        self._index_sign: tuple[int, int, int] | None = None
+        self._index_locked = False
+        self._accounts: dict[str, Account] = {}
+        self._read_index()
 
-    # -- accounts
+    # -- accounts: read fresh, changed under a lock shared with every other process
+
+    def _read_index(self) -> None:
+        """(Re)read the accounts index: another process may have changed it."""
+        index = _File(self.home / "calsync.json")
+        docs = index.table("accounts")
+        accounts = _read_all(index.path, docs, Account.from_json, "account")
+        self._index = index
+        self._accounts = {a.id: a for a in accounts}
+        self._index_sign = _sign(index.path)
+
+    def _fresh(self) -> None:
+        with self._guard:
+            if _sign(self._index.path) != self._index_sign:
+                self._read_index()
+
+    @contextlib.contextmanager
+    def _changing_index(self) -> Iterator[None]:
+        """A read-modify-write of the accounts index: on fresh data, under the index's
+        process lock (two `calsync connect` at once get two accounts; an options change made
+        while a run goes on is not written back over by the run's end)."""
+        with self._guard:
+            if self._index_locked:  # already inside one (this thread): the lock is held
+                yield
+                return
+            path = private_dir(self.home / "locks") / "index.lock"
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                self._index_locked = True
+                self._fresh()
+                yield
+            finally:
+                self._index_locked = False
+                os.close(fd)  # closing the file releases the lock
 
     def accounts(self, state: AccountState | None = None) -> list[Account]:
+        self._fresh()
         found = sorted(self._accounts.values(), key=lambda a: (_sort_key(a.id), a.id))
         return [a for a in found if state is None or a.state == state]
 
     def account(self, account_id: str) -> Account:
+        self._fresh()
         try:
             return self._accounts[account_id]
         except KeyError:
@@ -755,7 +893,7 @@ class Store:
         at: datetime | None = None,
     ) -> Account:
         """A new active account; ids are "1", "2", ... unless given."""
-        with self._guard:
+        with self._changing_index():
             if account_id is None:
                 numbers = [int(i) for i in self._accounts if i.isdigit()]
                 account_id = str(max(numbers, default=0) + 1)
@@ -774,8 +912,9 @@ class Store:
             return account
 
     def update_account(self, account_id: str, **changes: Any) -> Account:
-        """Change fields of an account (options, needs_reconnect, last_run, last_status, ...)."""
-        with self._guard:
+        """Change fields of an account (options, needs_reconnect, last_run, last_status, ...);
+        the others stay as they are on disk, whoever changed them last."""
+        with self._changing_index():
             account = dataclasses.replace(self.account(account_id), **changes)
             self._save_account(account)
             return account
@@ -789,21 +928,32 @@ class Store:
         return self.update_account(account_id, state="active", needs_reconnect=False)
 
     def _save_account(self, account: Account) -> None:
-        with self._guard:
-            self._accounts[account.id] = account
-            self._index.replace_table("accounts", [a.to_json() for a in self.accounts()])
-            self._index.flush()
+        """Write the index with `account` (inside `_changing_index`)."""
+        self._accounts[account.id] = account
+        docs = [
+            a.to_json()
+            for a in sorted(self._accounts.values(), key=lambda a: (_sort_key(a.id), a.id))
+        ]
+        self._index.replace_table("accounts", docs)
+        self._index.flush()
+        self._index_sign = _sign(self._index.path)
 
     # -- per-account data
 
     def data(self, account_id: str) -> AccountData:
-        """The account's links, cursors and runs (opened once per Store)."""
+        """The account's links, cursors and runs: read again when another process changed
+        them since (a run reads fresh data under the account's lock: `calsync sync --once`
+        in another terminal, then the watch's next poll, see the same links)."""
         with self._guard:
             self.account(account_id)
-            if account_id not in self._open:
+            data = self._open.get(account_id)
+            if data is not None and not data.in_transaction and data.stale():
+                data.close()
+                data = None
+            if data is None:
                 folder = self.home / "accounts" / _safe(account_id)
-                self._open[account_id] = AccountData(folder, self._guard)
-            return self._open[account_id]
+                data = self._open[account_id] = AccountData(folder, self._guard)
+            return data
 
     @contextlib.contextmanager
     def lock(self, account_id: str, wait: bool = False) -> Iterator[None]:
@@ -832,7 +982,15 @@ class Store:
             for data in self._open.values():
                 data.close()
             self._open.clear()
-            self._index.close()
+
+
+def _sign(path: Path) -> tuple[int, int, int] | None:
+    """What tells whether a file changed: (inode, size, mtime in ns); None: no file."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _sort_key(account_id: str) -> int:

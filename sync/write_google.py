@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from . import intents
 from .actions import CreateOnGoogle, DeleteGoogle, RewriteGoogle, UpdateGoogle, pair_key, verb
 from .google_api import BatchOp, BatchResult
 from .http import ApiError
@@ -47,12 +48,15 @@ class GoogleWriter:
                 pending.append((action, chosen_id))
         if not ops:
             return events
+        await self.ledger.durable()  # the intents (and dropped links) before the writes go
         results = await self.google.batch(ops)
         for (action, chosen_id), result in zip(pending, results, strict=True):
             try:
                 events.extend(await self._result(action, chosen_id, result))
             except FAILURES as exc:
                 events.append(self._failed(action, exc))
+            finally:  # landed and recorded, or answered with a refusal: settled either way
+                self.ledger.done(pair_key(action))
         return events
 
     def _failed(self, action: GoogleAction, exc: Exception) -> SyncEvent:
@@ -75,24 +79,31 @@ class GoogleWriter:
                 # not deleted, so its event stays; the pair is no longer synced.
                 self.ledger.forget(action.link)
                 return None, None
+            self.ledger.intend(intents.for_delete(action))
             return self.google.op_delete(cal, action.link.google_id), None
         if isinstance(action, RewriteGoogle):
+            linked = await self.linked.of(action.link.pipedrive_id) if action.with_linked else None
             body = google_body(
                 action.item,
                 self.ctx.options,
                 event_id=None,
-                linked=await self.linked.of(action.link.pipedrive_id)
-                if action.with_linked
-                else None,
+                linked=linked,
                 origin=None,
                 default_tz=self.ctx.calendar_tz,
             )
-            return self.google.op_patch(cal, action.link.google_id, body), None
-        if isinstance(action, UpdateGoogle):
+        elif isinstance(action, UpdateGoogle):
             body = await self._body(action, None)
-            return self.google.op_patch(cal, action.link.google_id, body), None
-        event_id = google_event_id(self.ctx.id_seed, action.item.id)
-        return self.google.op_insert(cal, await self._body(action, event_id)), event_id
+        else:
+            if action.replaces is not None:
+                # A restore: the old pair is forgotten for good before its copy is made again.
+                self.ledger.forget(action.replaces)
+            event_id = google_event_id(self.ctx.id_seed, action.item.id)
+            return self.google.op_insert(cal, await self._body(action, event_id)), event_id
+        current = self.ctx.seen.google.get(action.link.google_id) if self.ctx.seen else None
+        intent = intents.for_google_update(action, body, current, self.ctx.calendar_tz)
+        if intent is not None:
+            self.ledger.intend(intent)
+        return self.google.op_patch(cal, action.link.google_id, body), None
 
     async def _body(self, action: UpdateGoogle | CreateOnGoogle, event_id: str | None) -> dict:
         item = action.item
@@ -154,8 +165,6 @@ class GoogleWriter:
 
     async def _created(self, action: CreateOnGoogle, result: BatchResult) -> list[SyncEvent]:
         # The event is (re-)made from the activity: a copy of it, even in a restore.
-        if action.replaces is not None:
-            self.ledger.forget(action.replaces)
         if result.status == 200:
             self.ledger.pair(
                 item_from_google(result.body, self.ctx.calendar_tz), action.item, "pipedrive"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from . import intents
 from .actions import (
     CreateOnPipedrive,
     DeletePipedrive,
@@ -32,25 +33,35 @@ class PipedriveWriter:
         self.pipedrive = ctx.services.pipedrive
 
     async def apply(self, action: PipedriveAction) -> list[SyncEvent]:
-        """Apply one Pipedrive write; its events (an error event if it failed)."""
+        """Apply one Pipedrive write; its events (an error event if it failed). Its intent is
+        settled once it landed or was refused; an error that leaves it unknown (a lost
+        answer, a service gone) leaves the intent for the next run."""
+        settled = False
         try:
             if isinstance(action, DeletePipedrive):
-                return await self._delete(action)
-            if isinstance(action, UpdatePipedrive):
-                return await self._update(action)
-            if isinstance(action, ResetPlaceholder):
-                return await self._reset(action)
-            return await self._create_from(action)
+                events = await self._delete(action)
+            elif isinstance(action, UpdatePipedrive):
+                events = await self._update(action)
+            elif isinstance(action, ResetPlaceholder):
+                events = await self._reset(action)
+            else:
+                events = await self._create_from(action)
+            settled = True
+            return events
         except FAILURES as exc:
             if isinstance(action, ResetPlaceholder):
                 # The event's time went back, the placeholder was not restored: the next run
                 # must see the activity as changed and try again.
                 self.ledger.side(action.link, "pipedrive", None)
+            settled = True
             return [
                 self.outcome.error(
                     action, getattr(action, "item", None), "pipedrive", exc, self.ctx.clock()
                 )
             ]
+        finally:
+            if settled:
+                self.ledger.done(pair_key(action))
 
     def _done(self, action: PipedriveAction) -> list[SyncEvent]:
         self.outcome.count("pipedrive", verb(action))
@@ -64,6 +75,8 @@ class PipedriveWriter:
             # window): it was not deleted, so its activity stays.
             self.ledger.forget(action.link)
             return []
+        self.ledger.intend(intents.for_delete(action))
+        await self.ledger.durable()
         deleted = await self.pipedrive.delete_activity(action.link.pipedrive_id)
         self.ledger.forget(action.link)
         return self._done(action) if deleted else []
@@ -77,6 +90,8 @@ class PipedriveWriter:
             private_mode=action.private_mode,
             create=False,
         )
+        self.ledger.intend(intents.for_pipedrive_update(action, body, item))
+        await self.ledger.durable()
         answer = await self.pipedrive.update_activity(action.link.pipedrive_id, body)
         if answer is None:
             # Gone meanwhile: the event still wants its activity.
@@ -93,6 +108,8 @@ class PipedriveWriter:
             private_mode="busy",
             create=False,
         )
+        self.ledger.intend(intents.for_pipedrive_update(action, body, None))
+        await self.ledger.durable()
         answer = await self.pipedrive.update_activity(action.link.pipedrive_id, body)
         if answer is None:
             return []  # gone meanwhile: the next run sees it deleted
@@ -104,7 +121,10 @@ class PipedriveWriter:
             return await self._create(action, action.item, action.private_mode, "google")
         # A restore keeps the pair's origin (the side it started from).
         item = self.outcome.rewritten.get(pair_key(action), action.item)
+        # The old pair is forgotten for good before the activity is made again: a run killed
+        # after the create finds the new activity by its marker, never the old link.
         self.ledger.forget(action.replaces)
+        await self.ledger.durable()
         return await self._create(action, item, action.private_mode, action.replaces.origin)
 
     async def _create(

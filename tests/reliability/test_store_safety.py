@@ -149,5 +149,13 @@ async def test_a_full_disk_leaves_the_previous_store_intact(env, monkeypatch, wh
         await env.sync()
     monkeypatch.undo()
     after = {p.name: p.read_bytes() for p in folder.iterdir()}
+    journal = after.pop("state.journal", b"")
+    before.pop("state.journal", None)
     assert after == before  # the old files, whole, and no temp file left behind
+    # The journal beside them holds what the run did remotely (whole lines), so its link
+    # is not lost: the store opens with it.
+    assert all(json.loads(line)["seq"] for line in journal.splitlines())
+    env.store.close()
+    links = Store(env.home).data(env.account_id).links()
+    assert {link.title for link in links} == {"kept", "new"}
     record(store_faults=1)

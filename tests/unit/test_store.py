@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from sync import journal as journal_mod
 from sync import store as store_mod
 from sync.errors import NotFound, StoreError
+from sync.journal import Journal
 from sync.models import Link, RunSummary, SyncEvent
 from sync.options import Options
 from sync.store import MAX_RUNS, SCHEMA, Cursors, Store, default_home
@@ -135,14 +137,23 @@ def put_links(data, links) -> None:
 
 
 def count_replaces(monkeypatch):
+    """What the store makes durable, in order: each file it replaces whole, and "journal"
+    for each fsync of the links journal."""
     calls = []
     real = os.replace
+    real_sync = Journal.sync
 
     def counting(src, dst):
         calls.append(Path(dst).name)
         return real(src, dst)
 
+    def syncing(journal):
+        if journal.pending:
+            calls.append("journal")
+        return real_sync(journal)
+
     monkeypatch.setattr(store_mod.os, "replace", counting)
+    monkeypatch.setattr(Journal, "sync", syncing)
     return calls
 
 
@@ -157,9 +168,11 @@ def test_changes_in_a_transaction_are_one_write(monkeypatch, st):
         with data.transaction():  # nested: still one write
             data.delete_link(mklink(0))
         assert calls == []
-    assert calls == ["state.json", "cursors.json"]  # links before the cursors that follow them
+    assert calls == ["journal", "cursors.json"]  # links before the cursors that follow them
     data.flush()  # nothing dirty: nothing written
-    assert calls == ["state.json", "cursors.json"]
+    assert calls == ["journal", "cursors.json"]
+    data.compact()  # the end of a run: the journal folded into the state file, once
+    assert calls == ["journal", "cursors.json", "state.json"]
 
 
 def test_unchanged_cursors_write_nothing_and_never_the_links(monkeypatch, st):
@@ -193,7 +206,7 @@ def test_outside_a_transaction_each_change_is_written(monkeypatch, st):
     calls = count_replaces(monkeypatch)
     data.put_link(mklink(1))
     data.put_link(mklink(2))
-    assert calls == ["state.json", "state.json"]
+    assert calls == ["journal", "journal"]  # each durable at once, never the whole table
 
 
 def test_transaction_flushes_even_when_the_block_fails(home, st):
@@ -216,7 +229,9 @@ def test_twenty_thousand_links_are_one_write_and_all_found_again(monkeypatch, ho
     with data.transaction():
         for link in links[:5000]:
             data.put_link(link)
-    assert calls == ["state.json", "state.json"]
+    assert calls == ["journal", "journal"]
+    data.compact()
+    assert calls == ["journal", "journal", "state.json"]
     assert all(data.link_by_pipedrive(str(i)) is not None for i in range(20_000))
     assert len(data.links_by_series("s7")) == 200
     assert len(Store(home).data("1")) == 20_000
@@ -295,16 +310,21 @@ def test_crash_mid_write_leaves_the_previous_file(monkeypatch, home, st):
     path = home / "accounts" / "1" / "state.json"
     before = path.read_bytes()
 
-    def crash(src, dst):
+    def crash(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store_mod.os, "replace", crash)
+    monkeypatch.setattr(journal_mod.os, "write", crash)
     with pytest.raises(StoreError, match="could not write store file .*No space left on device"):
         data.put_link(mklink(2))
-    assert path.read_bytes() == before
-    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
     monkeypatch.undo()
     data.flush()  # the change is still pending and lands on the next flush
+    assert Store(home).data("1").link_by_google("ev00002") == mklink(2)
+    monkeypatch.setattr(store_mod.os, "replace", crash)  # and a compaction that cannot finish
+    with pytest.raises(StoreError, match="could not write store file .*No space left on device"):
+        data.compact()
+    assert path.read_bytes() == before  # the previous state file, and the journal beside it
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+    monkeypatch.undo()
     assert Store(home).data("1").link_by_google("ev00002") == mklink(2)
 
 
