@@ -45,10 +45,15 @@ async def read(
     window = options.window(now)
     google, expired = services.google, False
     types = listed_types(options)
-    whole = {"time_min": window[0], "time_max": window[1], "event_types": types}
+
+    def whole(event_types: tuple[str, ...]):
+        return google.list_events(
+            options.calendar, time_min=window[0], time_max=window[1], event_types=event_types
+        )
+
     try:
         page = await (
-            google.list_events(options.calendar, **whole)
+            whole(types)
             if full
             else google.list_events(
                 options.calendar, sync_token=cursors.google_sync_token, event_types=types
@@ -56,16 +61,13 @@ async def read(
         )
     except SyncTokenExpired:
         full, expired = True, True
-        page = await google.list_events(options.calendar, **whole)
+        page = await whole(types)
     google_raw = list(page.items)
     dropped = dropped_types(options, options_used(cursors.options_used)) if full else ()
     if dropped:
         # The blocks no longer imported, once (their sync token is not kept: the next runs
         # go on from the listing above, with the option's filter).
-        gone = await google.list_events(
-            options.calendar, time_min=window[0], time_max=window[1], event_types=dropped
-        )
-        google_raw += gone.items
+        google_raw += (await whole(dropped)).items
     if not full:
         google_raw += await _vanished_instances(
             google, options.calendar, google_raw, series_links, window
