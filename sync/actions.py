@@ -9,7 +9,7 @@ docs/planner.md has the table that decides them; docs/design.md the data flow of
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .models import CalendarItem, Link, Side
@@ -91,6 +91,10 @@ class UpdateGoogle:
     item: CalendarItem
     only_time: bool = False
     keep_private: bool = False
+    event_meeting: str | None = field(default=None, compare=False)
+    """The meeting link the event holds (as seen this run, else as last synced; None: not
+    known): its conference is written only when the activity's link differs. A hint for
+    the writer, not part of what the action decides (left out of equality)."""
     side: ClassVar[Side] = "google"
     stage: ClassVar[int] = 2
 
@@ -155,7 +159,10 @@ class ForgetLink:
 
 @dataclass(frozen=True, slots=True)
 class Skip:
-    """`item` is not synced, for `reason`; `code` groups reasons (window/private/type/one-way/duplicate/limits)."""
+    """`item` is not synced, for `reason`; `code` groups reasons (window, private, type,
+    one-way, limits, an event type: working-location, birthday, from-gmail, out-of-office,
+    focus-time; declined; `<code>-kept` for an activity kept although its event no longer is
+    imported; see docs/planner.md)."""
 
     item: CalendarItem
     reason: str

@@ -29,6 +29,23 @@ BATCH_PATH = "/batch/calendar/v3"
 MAX_RESULTS = 2500
 BATCH_SIZE = 100  # Google allows 1000 calls a batch; smaller batches retry cheaper
 RETRY_PART = {429, 500, 502, 503, 504}
+# Every write says sendUpdates=none (calsync never emails anyone: Google's default for a
+# call without it is not documented for every client) and conferenceDataVersion=1 (a
+# conference in a body is kept: Meet links; without it Google drops conferenceData).
+WRITE_QUERY = "conferenceDataVersion=1&sendUpdates=none"
+DELETE_QUERY = "sendUpdates=none"
+WRITE_PARAMS = {"conferenceDataVersion": "1", "sendUpdates": "none"}
+DELETE_PARAMS = {"sendUpdates": "none"}
+# What the mapping reads of an event (sync/mapping.py::item_from_google); lists ask Google
+# for these only (bench/payload.py measures what that saves on a real calendar).
+EVENT_FIELDS = (
+    "id,etag,status,updated,summary,description,location,start,end,transparency,"
+    "visibility,attendees(email,displayName,responseStatus,self,resource),"
+    "extendedProperties/private,recurringEventId,eventType,"
+    "conferenceData/entryPoints(entryPointType,uri),hangoutLink"
+)
+LIST_FIELDS = f"nextPageToken,nextSyncToken,items({EVENT_FIELDS})"
+INSTANCE_FIELDS = "nextPageToken,items(id,status)"
 QUOTA_WINDOW = 60.5  # Google's per-user quota counts calls a minute; half a second of margin
 MIN_LEARNED_QUOTA = 60  # a refusal right after start-up says little about the quota's size
 
@@ -157,10 +174,21 @@ class GoogleCalendar:
         sync_token: str | None = None,
         time_min: datetime | None = None,
         time_max: datetime | None = None,
+        event_types: Sequence[str] = (),
     ) -> EventPage:
-        """Every page of a listing (instances of series expanded). With a sync token: only what
-        changed since, tombstones included; SyncTokenExpired on 410."""
-        params: dict[str, str | int] = {"singleEvents": "true", "maxResults": MAX_RESULTS}
+        """Every page of a listing (instances of series expanded), only the fields the
+        mapping reads. With a sync token: only what changed since, tombstones included;
+        SyncTokenExpired on 410. `event_types`: Google's `eventTypes` filter (repeated; all
+        types when empty), allowed next to a sync token, and to be the same as in the full
+        listing that gave the token (Google: "all other query parameters should be the
+        same as for the initial synchronization")."""
+        params: dict[str, str | int | list[str]] = {
+            "singleEvents": "true",
+            "maxResults": MAX_RESULTS,
+            "fields": LIST_FIELDS,
+        }
+        if event_types:
+            params["eventTypes"] = list(event_types)
         if sync_token:
             params["syncToken"] = sync_token
         else:
@@ -196,6 +224,7 @@ class GoogleCalendar:
             "timeMin": _ts(time_min),
             "timeMax": _ts(time_max),
             "maxResults": MAX_RESULTS,
+            "fields": INSTANCE_FIELDS,
         }
         path = f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}/instances"
         items: list[dict] = []
@@ -223,7 +252,9 @@ class GoogleCalendar:
 
     async def insert_event(self, calendar_id: str, body: dict) -> dict:
         """Insert with the client-chosen id in `body`; an existing id (a retry) returns the event."""
-        response = await self.http.send("POST", f"{_cal(calendar_id)}/events", json=body)
+        response = await self.http.send(
+            "POST", f"{_cal(calendar_id)}/events", params=WRITE_PARAMS, json=body
+        )
         if response.status_code == 409 and body.get("id"):
             existing = await self.get_event(calendar_id, body["id"])
             if existing is not None and existing.get("status") != "cancelled":
@@ -234,13 +265,16 @@ class GoogleCalendar:
 
     async def patch_event(self, calendar_id: str, event_id: str, body: dict) -> dict:
         return await self.http.json(
-            "PATCH", f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}", json=body
+            "PATCH",
+            f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}",
+            params=WRITE_PARAMS,
+            json=body,
         )
 
     async def delete_event(self, calendar_id: str, event_id: str) -> bool:
         """Delete; an event already gone (404/410) counts as deleted."""
         response = await self.http.send(
-            "DELETE", f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}"
+            "DELETE", f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}", params=DELETE_PARAMS
         )
         if response.status_code in (200, 204, 404, 410):
             return response.status_code in (200, 204)
@@ -250,15 +284,17 @@ class GoogleCalendar:
 
     @staticmethod
     def op_insert(calendar_id: str, body: dict) -> BatchOp:
-        return BatchOp("POST", f"{_cal(calendar_id)}/events", body)
+        return BatchOp("POST", f"{_cal(calendar_id)}/events?{WRITE_QUERY}", body)
 
     @staticmethod
     def op_patch(calendar_id: str, event_id: str, body: dict) -> BatchOp:
-        return BatchOp("PATCH", f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}", body)
+        path = f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}?{WRITE_QUERY}"
+        return BatchOp("PATCH", path, body)
 
     @staticmethod
     def op_delete(calendar_id: str, event_id: str) -> BatchOp:
-        return BatchOp("DELETE", f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}")
+        path = f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}?{DELETE_QUERY}"
+        return BatchOp("DELETE", path)
 
     async def batch(self, ops: Sequence[BatchOp], *, size: int = BATCH_SIZE) -> list[BatchResult]:
         """Run writes in batches; parts answered with a rate limit or server error are sent

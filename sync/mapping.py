@@ -29,6 +29,13 @@ MARKER_PREFIX = "calsync:"
 _MARKER_RE = re.compile(re.escape(MARKER_PREFIX) + r"(\S+)")
 
 BUSY_SUBJECT = "Busy"
+# Google's out-of-office and focus time (sync/kinds.py imports them, when asked, as busy time).
+BLOCK_EVENT_TYPES = ("outOfOffice", "focusTime")
+
+# A meeting link Google holds as a Meet conference: conferenceData. Any other link goes into
+# the description as our line, between the user's text and the linked-contacts block.
+_MEET_RE = re.compile(r"https://meet\.google\.com/([a-z]{3}-[a-z]{4}-[a-z]{3})")
+_MEETING_RE = re.compile(r"(?:\n\n)?── calsync: meeting (?P<url>\S+) ──\Z")
 
 # Pipedrive's field limits, as the sandbox enforces them (sandbox/pipedrive/validation.py;
 # Pipedrive's API reference states none): subject, location and attendee fields 255
@@ -37,6 +44,7 @@ PIPEDRIVE_MAX_SHORT = 255
 PIPEDRIVE_MAX_DESCRIPTION = 100_000
 PIPEDRIVE_MAX_ATTENDEES = 100
 PIPEDRIVE_MAX_DURATION = timedelta(hours=999, minutes=59)
+PIPEDRIVE_MAX_URL = 2048  # conference_meeting_url
 # The longest all-day span a duration of whole days can say (41 days, "984:00").
 PIPEDRIVE_MAX_DAYS = PIPEDRIVE_MAX_DURATION // timedelta(days=1)
 
@@ -220,9 +228,10 @@ def item_from_google(event: dict[str, Any], calendar_tz: str) -> CalendarItem:
         raise UnmappableItem("google", event_id, "event has no start")
 
     private_props = (event.get("extendedProperties") or {}).get("private") or {}
-    description = event.get("description") or ""
+    description = strip_linked_block(event.get("description") or "")
+    description, line_url = _read_meeting_line(description)
     # Attendees that came from the linked person are ours, like the block: not read back.
-    ours = _linked_tags(private_props, description)
+    ours = _linked_tags(private_props, event.get("description") or "")
     attendees = tuple(
         Attendee(
             email=a["email"],
@@ -238,6 +247,10 @@ def item_from_google(event: dict[str, Any], calendar_tz: str) -> CalendarItem:
     )
     updated = event.get("updated")
     series_id = event.get("recurringEventId")
+    declined = any(
+        isinstance(a, dict) and a.get("self") and a.get("responseStatus") == "declined"
+        for a in event.get("attendees") or ()
+    )
     return CalendarItem(
         side="google",
         id=event_id,
@@ -249,14 +262,54 @@ def item_from_google(event: dict[str, Any], calendar_tz: str) -> CalendarItem:
         all_day=all_day,
         time_zone=tz_name if not all_day else None,
         location=event.get("location") or "",
-        description=strip_linked_block(description),
+        description=description,
         busy=event.get("transparency", "opaque") != "transparent",
         private=event.get("visibility") in ("private", "confidential"),
         attendees=attendees,
         deleted=deleted,
         series_id=series_id,
         origin=private_props.get(ORIGIN_KEY),
+        event_type=str(event.get("eventType") or "default"),
+        declined=declined,
+        meeting_url=conference_url(event) or line_url,
     )
+
+
+def conference_url(event: dict[str, Any]) -> str:
+    """The video link of the event's conference (Meet or an add-on), else its hangoutLink."""
+    data = event.get("conferenceData")
+    if isinstance(data, dict):
+        for entry in data.get("entryPoints") or ():
+            if isinstance(entry, dict) and entry.get("entryPointType") == "video":
+                uri = entry.get("uri")
+                if isinstance(uri, str) and uri:
+                    return uri
+    link = event.get("hangoutLink")
+    return link if isinstance(link, str) else ""
+
+
+def _read_meeting_line(description: str) -> tuple[str, str]:
+    """The description without our meeting line, and the line's link ("" when none)."""
+    found = _MEETING_RE.search(description)
+    if found is None:
+        return description, ""
+    return description[: found.start()], found["url"]
+
+
+def meet_conference(url: str) -> dict[str, Any] | None:
+    """conferenceData for a Google Meet link (as Google copies a conference from another
+    event: its id, solution and video entry point); None for any other link."""
+    found = _MEET_RE.fullmatch(url)
+    if found is None:
+        return None
+    code = found.group(1)
+    return {
+        "conferenceId": code,
+        "conferenceSolution": {"key": {"type": "hangoutsMeet"}},
+        "entryPoints": [
+            {"entryPointType": "video", "uri": url, "label": f"meet.google.com/{code}"}
+        ],
+    }
 
 
 # ---------------------------------------------------------------- Pipedrive -> item
@@ -339,6 +392,7 @@ def item_from_pipedrive(activity: dict[str, Any]) -> CalendarItem:
         deleted=deleted,
         origin=f"google:{marker}" if marker else None,
         done=bool(activity.get("done", False)),
+        meeting_url=str(activity.get("conference_meeting_url") or ""),
     )
 
 
@@ -451,8 +505,16 @@ def google_body(
     origin: str | None,
     default_tz: str | None = None,
     only_time: bool = False,
+    event_meeting: str | None = "",
 ) -> dict[str, Any]:
     """The events.insert / events.patch body for `item` (usually a Pipedrive activity).
+
+    The item's meeting link: a Meet link as the event's conferenceData (sent with
+    conferenceDataVersion=1), any other as our line at the end of the description.
+    `event_meeting` is the link the event holds now ("" for none, as for a new event; None:
+    not known): conferenceData is sent only when the item's link differs from it (null when
+    the link is gone or is no Meet link), so that an unchanged conference keeps what Google
+    gave it (phone numbers, its creator's request).
 
     Timed items are written in the item's time zone, else `default_tz` (the calendar's), else
     UTC; all-day items as dates. With `only_time` only start/end (and our marker) are sent:
@@ -480,6 +542,13 @@ def google_body(
     for a in item.attendees:
         attendees.setdefault(a.email.lower(), _google_attendee(a.email, a.name, a.status))
     description = item.description
+    conference = meet_conference(item.meeting_url) if item.meeting_url else None
+    if item.meeting_url and conference is None:
+        line = f"── calsync: meeting {item.meeting_url} ──"
+        description = f"{description}\n\n{line}" if description else line
+    changed = event_meeting is None or event_meeting != item.meeting_url
+    if changed and (conference is not None or event_id is None):
+        body["conferenceData"] = conference  # None (a patch): the event's conference goes
     if options.linked_contacts and linked is not None and not linked.is_empty():
         description = _with_block(description, linked)
         added: list[str] = []
@@ -591,9 +660,10 @@ def pipedrive_body(
                 "subject": BUSY_SUBJECT,
                 "location": None,
                 "public_description": span,
-                "busy": item.busy,
+                "busy": _busy(item),
                 "private": False,
                 "attendees": [],
+                "conference_meeting_url": None,
             }
         )
         return body
@@ -603,12 +673,25 @@ def pipedrive_body(
             "subject": fit_short(item.title),
             "location": {"value": location} if location else None,
             "public_description": _with_span(item.description, span),
-            "busy": item.busy,
+            # Out-of-office and focus time are imported as busy time, whatever Google says.
+            "busy": _busy(item),
             "private": item.private and mode == "private",
             "attendees": [_pd_attendee(a) for a in _pipedrive_attendees(item)],
+            "conference_meeting_url": _pd_meeting(item.meeting_url),
         }
     )
     return body
+
+
+def _busy(item: CalendarItem) -> bool:
+    """Out-of-office and focus time are imported as busy time, whatever Google says."""
+    return item.busy or item.event_type in BLOCK_EVENT_TYPES
+
+
+def _pd_meeting(url: str) -> str | None:
+    """The activity's `conference_meeting_url`: a link longer than Pipedrive takes is left
+    out (the event keeps it) rather than failing the write on every run."""
+    return url if url and len(url) <= PIPEDRIVE_MAX_URL else None
 
 
 def _unique(attendees: tuple[Attendee, ...]) -> list[Attendee]:

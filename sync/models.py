@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any, Literal
 
 from . import shapes
@@ -40,13 +40,14 @@ def parse_origin(origin: str | None) -> tuple[Side, str] | None:
     return None
 
 
-def as_utc_instant(value: datetime | date) -> datetime:
-    """An aware UTC datetime for comparisons: all-day dates count from UTC midnight."""
+def as_utc_instant(value: datetime | date, day_zone: tzinfo = UTC) -> datetime:
+    """An aware UTC datetime for comparisons: all-day dates count from midnight in
+    `day_zone` (UTC unless told: the links' ends, and all-day Pipedrive items by default)."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime: calendar times must be timezone-aware")
         return value.astimezone(UTC)
-    return datetime.combine(value, time(), UTC)
+    return datetime.combine(value, time(), day_zone).astimezone(UTC)
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -131,9 +132,19 @@ class CalendarItem:
     origin: str | None = None
     """Our marker on a copy we wrote: "pipedrive:<activity id>" / "google:<event id>"."""
     done: bool = False
+    event_type: str = "default"
+    """Google's eventType (default, outOfOffice, focusTime, workingLocation, birthday,
+    fromGmail); "default" for activities."""
+    declined: bool = False
+    """The calendar's owner declined this Google event (their own attendee entry)."""
+    meeting_url: str = ""
+    """The video meeting link: Google's conference (Meet) or our line in the description;
+    Pipedrive's `conference_meeting_url`."""
 
     def fingerprint(self) -> str:
-        """sha256 of the content the mapping carries (not ids, versions, type, done or origin)."""
+        """sha256 of the content the mapping carries (not ids, versions, type, done, origin,
+        event type or the owner's response). The meeting link counts only when there is one,
+        so that the fingerprints of items without one are those of before it was carried."""
         content = {
             "title": self.title,
             "start": _iso(self.start),
@@ -145,20 +156,27 @@ class CalendarItem:
             "private": self.private,
             "attendees": sorted({a.email.strip().lower() for a in self.attendees}),
         }
+        if self.meeting_url:
+            content["meeting_url"] = self.meeting_url
         blob = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
-    def span(self) -> tuple[datetime, datetime] | None:
-        """(start, end) as UTC instants, or None for an item without times."""
+    def span(self, day_zone: tzinfo = UTC) -> tuple[datetime, datetime] | None:
+        """(start, end) as UTC instants, or None for an item without times (all-day dates
+        from midnight in `day_zone`)."""
         if self.start is None:
             return None
-        start = as_utc_instant(self.start)
-        end = as_utc_instant(self.end) if self.end is not None else start
+        start = as_utc_instant(self.start, day_zone)
+        end = as_utc_instant(self.end, day_zone) if self.end is not None else start
         return start, max(start, end)
 
-    def overlaps(self, window_start: datetime, window_end: datetime) -> bool:
-        """True when the item touches [window_start, window_end); zero-length items count at their start."""
-        span = self.span()
+    def overlaps(
+        self, window_start: datetime, window_end: datetime, day_zone: tzinfo = UTC
+    ) -> bool:
+        """True when the item touches [window_start, window_end); zero-length items count at
+        their start; all-day dates from midnight in `day_zone` (the calendar's time zone:
+        the days Google lists for the window)."""
+        span = self.span(day_zone)
         if span is None:
             return False
         start, end = span
@@ -199,6 +217,9 @@ class Link:
     (a Google tombstone carries no title)."""
     start: datetime | date | None = None
     """The pair's start when last synced (a date for all-day pairs), for the same lines."""
+    meeting_url: str = ""
+    """The Google event's meeting link when last synced: a write leaves the event's
+    conference alone unless the activity's link differs from it."""
 
     @classmethod
     def from_items(
@@ -220,6 +241,7 @@ class Link:
             end=span[1] if span else None,
             title=google.title or pipedrive.title,
             start=google.start if google.start is not None else pipedrive.start,
+            meeting_url=google.meeting_url,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -237,6 +259,8 @@ class Link:
             "end": _iso(self.end),
             "title": self.title,
             "start": _iso(self.start),
+            # Only when there is one: the links of items without a meeting stay as they were.
+            **({"meeting_url": self.meeting_url} if self.meeting_url else {}),
         }
 
     @classmethod
@@ -259,6 +283,7 @@ class Link:
             end=shapes.moment(data, "end"),
             title=shapes.text(data, "title", "", null=True) or "",
             start=shapes.day_or_moment(data, "start"),
+            meeting_url=shapes.text(data, "meeting_url", "", null=True) or "",
         )
 
 

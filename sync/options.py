@@ -14,6 +14,8 @@ SyncType = Literal["one-way", "two-way"]
 PrivateMode = Literal["private", "busy", "public", "skip"]
 
 SYNC_TYPES: tuple[str, ...] = ("one-way", "two-way")
+BLOCKS: tuple[str, ...] = ("out-of-office", "focus-time")
+"""The Google event types that `import_blocks` can import (as the CLI names them)."""
 PRIVATE_MODES: tuple[str, ...] = ("private", "busy", "public", "skip")
 DEFAULT_PUSH_TYPES: tuple[str, ...] = ("call", "meeting", "task", "deadline", "email", "lunch")
 MAX_WINDOW_DAYS = 3650
@@ -32,6 +34,7 @@ JSON_KEYS: tuple[str, ...] = (
     "linked_contacts",
     "window_past_days",
     "window_future_days",
+    "import_blocks",
 )
 
 
@@ -56,12 +59,15 @@ class Options:
     """Days back from now that are synced."""
     window_future_days: int = 365
     """Days ahead of now that are synced."""
+    import_blocks: tuple[str, ...] = ()
+    """Google's out-of-office and focus-time blocks imported as busy activities (a subset
+    of BLOCKS); none by default: they are the user's own time, not meetings."""
 
     def __post_init__(self) -> None:
         _validate(self)
 
     def to_json(self) -> dict[str, Any]:
-        """The eight `options --json` keys, JSON-ready (push_types as a list)."""
+        """The `options --json` keys, JSON-ready (push_types and import_blocks as lists)."""
         return {
             "calendar": self.calendar,
             "sync_type": self.sync_type,
@@ -71,6 +77,7 @@ class Options:
             "linked_contacts": self.linked_contacts,
             "window_past_days": self.window_past_days,
             "window_future_days": self.window_future_days,
+            "import_blocks": list(self.import_blocks),
         }
 
     @classmethod
@@ -86,6 +93,8 @@ class Options:
         values = dict(data)
         if "push_types" in values:
             values["push_types"] = _as_types(values["push_types"])
+        if "import_blocks" in values:
+            values["import_blocks"] = _as_blocks(values["import_blocks"])
         return cls(**values)
 
     def replace(self, **changes: Any) -> Options:
@@ -95,6 +104,8 @@ class Options:
             raise UsageError(f"unknown option {unknown[0]!r}")
         if "push_types" in changes:
             changes["push_types"] = _as_types(changes["push_types"])
+        if "import_blocks" in changes:
+            changes["import_blocks"] = _as_blocks(changes["import_blocks"])
         return dataclasses.replace(self, **changes)
 
     def window(self, now: datetime) -> tuple[datetime, datetime]:
@@ -124,6 +135,44 @@ def parse_push_types(text: str) -> tuple[str, ...]:
     if [p.lower() for p in parts] == ["none"]:
         return ()
     return _as_types(parts)
+
+
+def parse_import_blocks(text: str) -> tuple[str, ...]:
+    """`--import-blocks out-of-office,focus-time` -> both; `none` -> (); anything else is bad
+    usage (an empty value too, as for --push-types)."""
+    parts = [part.strip().lower() for part in text.split(",") if part.strip()]
+    if parts == ["none"]:
+        return ()
+    if not parts:
+        raise UsageError(
+            "--import-blocks needs out-of-office, focus-time or both (or none: neither)"
+        )
+    return _as_blocks(parts)
+
+
+def _as_blocks(value: Any) -> tuple[str, ...]:
+    """import_blocks in BLOCKS order, without duplicates (UsageError on an unknown name)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise UsageError("import_blocks must be a list: out-of-office, focus-time")
+    for name in value:
+        if name not in BLOCKS:
+            raise OptionError(
+                "import_blocks",
+                f"unknown --import-blocks entry {name!r}: choose out-of-office, focus-time or none",
+                f"{name!r} is not out-of-office or focus-time.",
+            )
+    return tuple(b for b in BLOCKS if b in value)
+
+
+def options_used(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The options a past run stored (Options.to_json() of its day), with the keys added
+    since then at their defaults: a store written before a new option compares equal to
+    the same options now, so an upgrade alone reshapes nothing and forces no full run."""
+    if data is None:
+        return None
+    return {**Options().to_json(), **data}
 
 
 def _as_types(value: Any) -> tuple[str, ...]:
@@ -173,6 +222,8 @@ def _validate(o: Options) -> None:
         )
     if not isinstance(o.linked_contacts, bool):
         raise UsageError("linked_contacts must be true or false")
+    if not isinstance(o.import_blocks, tuple) or any(b not in BLOCKS for b in o.import_blocks):
+        raise UsageError("import_blocks must be a list: out-of-office, focus-time")
     for field, flag, days in (
         ("window_past_days", "--window-past", o.window_past_days),
         ("window_future_days", "--window-future", o.window_future_days),

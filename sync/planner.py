@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Literal
 
 from .actions import (
@@ -31,7 +31,14 @@ from .actions import (
     UpdatePipedrive,
     guard,
 )
-from .mapping import BUSY_SUBJECT, item_from_pipedrive, pipedrive_body, too_big_for_pipedrive
+from .kinds import not_imported
+from .mapping import (
+    BUSY_SUBJECT,
+    item_from_pipedrive,
+    pipedrive_body,
+    too_big_for_pipedrive,
+    zone,
+)
 from .models import CalendarItem, Link, Side
 from .options import Options, PrivateMode
 from .snapshot import Snapshot
@@ -51,6 +58,8 @@ class _Rules:
     window: tuple[datetime, datetime]
     now: datetime
     two_way: bool
+    day_zone: tzinfo = UTC
+    """The calendar's time zone: where the days of all-day items begin (the window)."""
     rewrite_google: bool = False
     """The options that shape Google copies changed (linked contacts): every pair seen
     unchanged on both sides is written to Google again, and an event whose change is
@@ -80,6 +89,7 @@ def plan(snapshot: Snapshot, links: list[Link], options: Options) -> Plan:
         options.window(snapshot.now),
         snapshot.now,
         options.sync_type == "two-way",
+        day_zone=zone(snapshot.calendar_tz),
         rewrite_google=full and _option_changed(snapshot, options, "linked_contacts"),
         rewrite_private=full and _option_changed(snapshot, options, "private", "sync_type"),
     )
@@ -235,6 +245,8 @@ def _before_the_table(rules: _Rules, pair: _Pair) -> bool:
     if p is not None and not pair.p_gone and not pair.g_gone and not _pushable(rules, link, p):
         rules.out.append(DeleteGoogle(link, f"type {p.activity_type!r} is not synced to Google"))
         return True
+    if _no_longer_imported(rules, pair):
+        return True
     # Privacy wins: an activity made from a private event under `skip` goes, whatever else
     # changed (both sync types; pairs that started in Pipedrive never get here: `_pd_mode`).
     g_private = g.private if g is not None and not pair.g_gone else link.google_private
@@ -244,6 +256,30 @@ def _before_the_table(rules: _Rules, pair: _Pair) -> bool:
             rules.out.append(DeletePipedrive(link, SKIPPED_PRIVATE))
         return True
     return False
+
+
+def _no_longer_imported(rules: _Rules, pair: _Pair) -> bool:
+    """An activity made from an event that is no longer imported (the user declined the
+    invitation since, or turned off importing its out-of-office / focus-time kind): it goes
+    if Pipedrive holds it as calsync last synced it (its update_time unchanged), and
+    otherwise stays with a line saying why: someone edited it there (a note, a deal, a
+    time...). Two-way only, pairs that started on Google only; the Google event is never
+    touched. True when the rule decided the pair."""
+    link, g, p = pair.link, pair.g, pair.p
+    if not rules.two_way or link.origin != "google" or g is None or pair.g_gone:
+        return False
+    why = not_imported(g, rules.options)
+    if why is None:
+        return False
+    code, reason = why
+    if pair.p_gone:
+        rules.out.append(ForgetLink(link, f"{reason}; its activity is gone"))
+    elif p is None or p.version == link.pipedrive_version:
+        rules.out.append(DeletePipedrive(link, reason))
+    else:
+        kept = f"{reason}: kept in Pipedrive, edited there since calsync synced it"
+        rules.out.append(Skip(p, kept, f"{code}-kept"))
+    return True
 
 
 def _gone_on_both_sides(rules: _Rules, pair: _Pair) -> None:
@@ -447,6 +483,8 @@ def _update_google(
 ) -> list[Action]:
     if not _pushable(rules, link, p):
         return [DeleteGoogle(link, f"type {p.activity_type!r} is not synced to Google")]
+    # The meeting link the event holds: as seen this run, else as last synced.
+    meeting = g.meeting_url if g is not None and not g.deleted else link.meeting_url
     if link.google_private and link.origin == "google" and rules.options.private == "busy":
         # The activity is a Busy placeholder of a private event: only its time goes back,
         # and anything else written into it is taken out again.
@@ -456,8 +494,8 @@ def _update_google(
     if private_now and not p.private:
         # "public" mode dropped the privacy on the Pipedrive side (or the event turned private
         # in a change not imported: one-way, a lost conflict); never drop it on Google.
-        return [UpdateGoogle(link, p, keep_private=True)]
-    return [UpdateGoogle(link, p)]
+        return [UpdateGoogle(link, p, keep_private=True, event_meeting=meeting)]
+    return [UpdateGoogle(link, p, event_meeting=meeting)]
 
 
 def _is_placeholder(p: CalendarItem) -> bool:
@@ -576,7 +614,10 @@ def _relink(
 def _new_google(rules: _Rules, g: CalendarItem) -> None:
     if not rules.two_way:
         return  # one-way: Google-only events are never imported (no Skip: that is the point)
-    if not g.overlaps(*rules.window):
+    if (why := not_imported(g, rules.options)) is not None:
+        rules.out.append(Skip(g, why[1], why[0]))
+        return
+    if not g.overlaps(*rules.window, rules.day_zone):
         rules.out.append(Skip(g, "outside the sync window", "window"))
         return
     mode = rules.options.private
@@ -595,7 +636,7 @@ def _new_pipedrive(rules: _Rules, p: CalendarItem) -> None:
     if p.activity_type not in rules.options.push_types:
         rules.out.append(Skip(p, f"type {p.activity_type!r} is not synced to Google", "type"))
         return
-    if not p.overlaps(*rules.window):
+    if not p.overlaps(*rules.window, rules.day_zone):
         rules.out.append(Skip(p, "outside the sync window", "window"))
         return
     rules.out.append(CreateOnGoogle(p))

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from .google_api import GoogleCalendar, SyncTokenExpired
+from .kinds import dropped_types, listed_types, not_imported
 from .mapping import UnmappableItem, item_from_google, item_from_pipedrive
 from .models import CalendarItem, Intent, Link, Side
-from .options import Options
+from .options import Options, options_used
 from .services import Services
 from .snapshot import Snapshot, Unreadable
 from .store import Cursors
@@ -28,6 +29,7 @@ async def read(
     options: Options,
     cursors: Cursors,
     series_links: Callable[[str], list[Link]],
+    linked_activity: Callable[[str], str | None],
     calendar_tz: str,
     owner_id: int | None,
     now: datetime,
@@ -37,19 +39,36 @@ async def read(
     """Both sides' changes since `cursors` (or, with `full`, the window whole) as a Snapshot.
 
     `series_links(master id)`: the links of a recurring series' instances, to find those that
-    left the series without a tombstone in an incremental feed."""
+    left the series without a tombstone in an incremental feed. `linked_activity(event id)`:
+    the activity linked to an event, read by id when the event is no longer imported (an
+    invitation declined since) and the incremental feed did not carry the activity: the
+    planner must know whether it was edited in Pipedrive."""
     window = options.window(now)
     google, expired = services.google, False
+    types = listed_types(options)
+
+    def whole(event_types: tuple[str, ...]):
+        return google.list_events(
+            options.calendar, time_min=window[0], time_max=window[1], event_types=event_types
+        )
+
     try:
         page = await (
-            google.list_events(options.calendar, time_min=window[0], time_max=window[1])
+            whole(types)
             if full
-            else google.list_events(options.calendar, sync_token=cursors.google_sync_token)
+            else google.list_events(
+                options.calendar, sync_token=cursors.google_sync_token, event_types=types
+            )
         )
     except SyncTokenExpired:
         full, expired = True, True
-        page = await google.list_events(options.calendar, time_min=window[0], time_max=window[1])
+        page = await whole(types)
     google_raw = list(page.items)
+    dropped = dropped_types(options, options_used(cursors.options_used)) if full else ()
+    if dropped:
+        # The blocks no longer imported, once (their sync token is not kept: the next runs
+        # go on from the listing above, with the option's filter).
+        google_raw += (await whole(dropped)).items
     if not full:
         google_raw += await _vanished_instances(
             google, options.calendar, google_raw, series_links, window
@@ -66,11 +85,19 @@ async def read(
             services, options.calendar, cursors.retry, google_raw, raw_activities
         )
     unreadable: list[Unreadable] = []
+    google_items = _normalise(google_raw, "google", calendar_tz, unreadable)
+    pipedrive_items = _normalise(raw_activities, "pipedrive", calendar_tz, unreadable)
+    if not full:
+        pipedrive_items.update(
+            await _no_longer_imported(
+                services, options, google_items, pipedrive_items, linked_activity, unreadable
+            )
+        )
     return Snapshot(
         now=now,
         full=full,
-        google=_normalise(google_raw, "google", calendar_tz, unreadable),
-        pipedrive=_normalise(raw_activities, "pipedrive", calendar_tz, unreadable),
+        google=google_items,
+        pipedrive=pipedrive_items,
         unreadable=tuple(unreadable),
         google_listed=len(page.items),
         pipedrive_listed=listed,
@@ -95,8 +122,9 @@ async def read(
         if options.linked_contacts
         else {},
         calendar=options.calendar,
+        calendar_tz=calendar_tz,
         calendar_used=cursors.google_calendar,
-        options_used=cursors.options_used,
+        options_used=options_used(cursors.options_used),
         intents=intents,
     )
 
@@ -126,6 +154,29 @@ async def _read_again(
             activity = await services.pipedrive.get_activity(item_id)
             pipedrive.append(activity or {"id": item_id, "is_deleted": True})
     return n
+
+
+async def _no_longer_imported(
+    services: Services,
+    options: Options,
+    google: dict[str, CalendarItem],
+    pipedrive: dict[str, CalendarItem],
+    linked_activity: Callable[[str], str | None],
+    unreadable: list[Unreadable],
+) -> dict[str, CalendarItem]:
+    """The activities linked to events of the feed that are no longer imported (declined
+    since), read by id when the feed of activities did not carry them (tombstones for the
+    gone ones). Declines are rare: one request each."""
+    raw: list[dict] = []
+    for event in google.values():
+        if event.deleted or not_imported(event, options) is None:
+            continue
+        activity_id = linked_activity(event.id)
+        if activity_id is None or activity_id in pipedrive:
+            continue
+        activity = await services.pipedrive.get_activity(activity_id)
+        raw.append(activity or {"id": activity_id, "is_deleted": True})
+    return _normalise(raw, "pipedrive", "UTC", unreadable)
 
 
 def _normalise(

@@ -108,6 +108,9 @@ class _Run:
                 options=options,
                 cursors=data.cursors(),
                 series_links=data.links_by_series,
+                linked_activity=lambda event_id: (
+                    link.pipedrive_id if (link := data.link_by_google(event_id)) else None
+                ),
                 calendar_tz=account.extra.calendar_tz,
                 owner_id=account.extra.pipedrive_user_id,
                 now=self.now,

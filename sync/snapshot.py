@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .models import CalendarItem, Intent, Side
-from .options import Options
+from .options import Options, options_used
 from .store import Cursors
 
 FULL_RECONCILE_EVERY = timedelta(hours=24)
@@ -56,6 +56,8 @@ class Snapshot:
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Activity id -> its person_id / org_id / deal_id (read only with linked contacts on)."""
     calendar: str = "primary"
+    calendar_tz: str = "UTC"
+    """The synced calendar's time zone: where the days of all-day items begin."""
     calendar_used: str | None = None
     """The calendar of the last complete run (None: there was none)."""
     options_used: dict[str, Any] | None = None
@@ -71,7 +73,7 @@ def needs_full(cursors: Cursors, options: Options, now: datetime) -> bool:
     return (
         cursors.google_sync_token is None
         or cursors.google_calendar != options.calendar
-        or cursors.options_used != options.to_json()
+        or options_used(cursors.options_used) != options.to_json()
         or cursors.pipedrive_updated_since is None
         or cursors.last_full_reconcile is None
         or now - cursors.last_full_reconcile >= FULL_RECONCILE_EVERY
@@ -83,7 +85,10 @@ def needs_full(cursors: Cursors, options: Options, now: datetime) -> bool:
 def options_unsynced(cursors: Cursors, options: Options) -> bool:
     """Has no complete run used these options (and this calendar) yet? Then the next run is
     in effect a first one: a new calendar, sync type or mode reshapes what is synced."""
-    return cursors.options_used != options.to_json() or cursors.google_calendar != options.calendar
+    return (
+        options_used(cursors.options_used) != options.to_json()
+        or cursors.google_calendar != options.calendar
+    )
 
 
 def clock_skew(snapshot: Snapshot) -> timedelta | None:

@@ -90,6 +90,7 @@ class GoogleWriter:
                 linked=linked,
                 origin=None,
                 default_tz=self.ctx.calendar_tz,
+                event_meeting=action.item.meeting_url,  # written from itself: kept as it is
             )
         elif isinstance(action, UpdateGoogle):
             body = await self._body(action, None)
@@ -119,6 +120,7 @@ class GoogleWriter:
             origin=None if own_event else origin_for("pipedrive", item.id),
             default_tz=self.ctx.calendar_tz,
             only_time=only_time,
+            event_meeting=action.event_meeting if isinstance(action, UpdateGoogle) else "",
         )
 
     async def _activity_alive(self, activity_id: str) -> bool:
@@ -190,6 +192,7 @@ class GoogleWriter:
                 linked=await self.linked.of(item.id),
                 origin=origin_for("pipedrive", item.id),
                 default_tz=ctx.calendar_tz,
+                event_meeting=None if existing is not None else "",
             )
             if existing is not None:
                 # Ours already (a crash before the link was saved): adopt it, bring it up to date.

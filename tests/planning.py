@@ -22,13 +22,21 @@ def plan(
     full: bool,
     rewrite_google: bool = False,
     rewrite_private: bool = False,
+    calendar_tz: str = "UTC",
 ) -> Plan:
     """`rewrite_google`: linked contacts were switched since the last complete run;
-    `rewrite_private`: the private mode was changed."""
+    `rewrite_private`: the private mode was changed; `calendar_tz`: the calendar's zone."""
     used = options.to_json()
     if rewrite_google:
         used["linked_contacts"] = not options.linked_contacts
     if rewrite_private:
         used["private"] = "public" if options.private != "public" else "private"
-    snapshot = Snapshot(now=now, full=full, google=google, pipedrive=pipedrive, options_used=used)
+    snapshot = Snapshot(
+        now=now,
+        full=full,
+        google=google,
+        pipedrive=pipedrive,
+        options_used=used,
+        calendar_tz=calendar_tz,
+    )
     return planner.plan(snapshot, list(links), options)

@@ -59,6 +59,7 @@ def test_connect_options_sync_accounts_log_round_trip(connected):
         "linked_contacts",
         "window_past_days",
         "window_future_days",
+        "import_blocks",
     }
     calsync(
         "options",
@@ -75,6 +76,8 @@ def test_connect_options_sync_accounts_log_round_trip(connected):
         "60",
         "--save-as",
         "lunch",
+        "--import-blocks",
+        "focus-time",
     )
     options = json.loads(calsync("options", "--json").stdout)
     assert options == {
@@ -86,6 +89,7 @@ def test_connect_options_sync_accounts_log_round_trip(connected):
         "linked_contacts": False,
         "window_past_days": 7,
         "window_future_days": 60,
+        "import_blocks": ["focus-time"],
     }
 
     first = calsync("sync", "--once", "--json")

@@ -110,6 +110,21 @@ def test_an_empty_push_types_is_refused_and_none_means_none(connected):
     assert json.loads(calsync("options", "--json").stdout)["push_types"] == []
 
 
+def test_import_blocks_is_set_shown_and_checked(connected):
+    assert json.loads(calsync("options", "--json").stdout)["import_blocks"] == []
+    calsync("options", "--import-blocks", "focus-time, Out-of-office")
+    assert json.loads(calsync("options", "--json").stdout)["import_blocks"] == [
+        "out-of-office",
+        "focus-time",
+    ]
+    assert "out-of-office, focus-time" in calsync("options").stdout
+    for bad, needle in (("birthdays", "unknown --import-blocks entry 'birthdays'"),
+                        ("", "--import-blocks needs")):  # fmt: skip
+        one_line_error(calsync("options", "--import-blocks", bad, ok=False), 2, needle)
+    calsync("options", "--import-blocks", "none")
+    assert json.loads(calsync("options", "--json").stdout)["import_blocks"] == []
+
+
 SUBCOMMANDS = [
     "sandbox",
     "connect",

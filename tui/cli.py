@@ -192,6 +192,12 @@ def build_parser() -> Parser:
         metavar="DAYS",
         help="days ahead to sync (default 365)",
     )
+    op.add_argument(
+        "--import-blocks",
+        metavar="out-of-office,focus-time|none",
+        help="Google out-of-office and focus-time blocks imported as busy activities "
+        "(default none)",
+    )
     op.add_argument("--json", action="store_true", help="print the options as one JSON object")
     op.add_argument("--account", metavar="ID", help="which account (when there are several)")
 
@@ -293,7 +299,11 @@ def run_sandbox(args: argparse.Namespace) -> int:
         sys.stderr.write(f"calsync: {exc}\n")
         return EXIT_USAGE
     app = create_app(
-        seed=args.seed, empty=args.empty, churn_per_minute=args.churn, limits=args.limits
+        seed=args.seed,
+        empty=args.empty,
+        churn_per_minute=args.churn,
+        limits=args.limits,
+        real_calendar=True,  # the primary calendar as a real one looks since 2024 (every type)
     )
     try:
         sock = bind(args.host, args.port)
@@ -338,6 +348,10 @@ def _option_changes(args: argparse.Namespace) -> dict:
             changes[key] = value
     if args.push_types is not None:
         changes["push_types"] = parse_push_types(args.push_types)
+    if args.import_blocks is not None:
+        from sync.options import parse_import_blocks
+
+        changes["import_blocks"] = parse_import_blocks(args.import_blocks)
     return changes
 
 

@@ -13,6 +13,17 @@ DEMO_SEED = 1
 DEMO_CHURN_PER_MINUTE = 12
 
 
+def demo_app(**kwargs):
+    """The demo's sandbox app: seed 1 with churn, and the primary calendar as a real one
+    looks (working locations, out-of-office, focus time, birthdays, Gmail's events,
+    invitations with Meet links). `kwargs` go to create_app (a frozen clock, for tests)."""
+    from sandbox.app import create_app
+
+    return create_app(
+        seed=DEMO_SEED, churn_per_minute=DEMO_CHURN_PER_MINUTE, real_calendar=True, **kwargs
+    )
+
+
 @dataclass
 class DemoSandbox:
     url: str
@@ -23,10 +34,9 @@ class DemoSandbox:
     @classmethod
     def serve(cls, port: int = 0) -> DemoSandbox:
         """Start a seeded sandbox with churn on a loopback port (blocks until it accepts)."""
-        from sandbox.app import create_app
         from sandbox.server import start_in_thread
 
-        app = create_app(seed=DEMO_SEED, churn_per_minute=DEMO_CHURN_PER_MINUTE)
+        app = demo_app()
         running = start_in_thread(app, port=port)
         return cls(running.url, app, None, running)
 

@@ -18,10 +18,10 @@ SIZE = (120, 34)
 
 async def live_log_screenshot(path: Path) -> Path:
     """Add the demo account, sync, let ten minutes of churn happen, sync again, and save."""
-    from sandbox.app import create_app
     from tui.app import CalsyncApp
+    from tui.demo import demo_app
 
-    sandbox = create_app(seed=1, churn_per_minute=12, frozen_time=FROZEN)
+    sandbox = demo_app(frozen_time=FROZEN)
     clock = sandbox.state.sandbox.clock
     with tempfile.TemporaryDirectory() as home:
         app = CalsyncApp(Path(home), sandbox=sandbox, clock=clock.now, watch_interval=30)

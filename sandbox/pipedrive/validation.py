@@ -4,7 +4,8 @@ Decisions where the real API is not documented:
 - unknown body fields (and read-only ones such as `id`, `add_time`, `update_time`) are ignored,
   except `person_id` on activities, which is refused: it is derived from `participants`;
 - the sandbox's length limits: subject, names, emails, phones and location 255 characters;
-  note and public_description 100,000; at most 100 participants/attendees, 50 emails/phones;
+  note and public_description 100,000; `conference_meeting_url` 2,048 (a link); at most 100
+  participants/attendees, 50 emails/phones;
 - `duration` may exceed 24 hours (a multi-day span), up to 999:59.
 """
 
@@ -21,6 +22,7 @@ from . import errors
 MAX_BODY = 2_000_000
 MAX_SHORT = 255
 MAX_TEXT = 100_000
+MAX_URL = 2048
 MAX_ID = 2**31 - 1
 MAX_ITEMS = 100
 ATTENDEE_STATUSES = ("noreply", "accepted", "declined", "tentative")
@@ -243,6 +245,7 @@ ACTIVITY_RULES = {
     "project_id": _id,
     "lead_id": _lead_id,
     "priority": _int,
+    "conference_meeting_url": lambda v, f: _string(v, f, MAX_URL),
 }
 
 

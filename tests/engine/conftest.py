@@ -255,13 +255,21 @@ def timed(start: datetime, minutes: int = 60, tz: str = STOCKHOLM) -> dict:
 
 @pytest.fixture
 async def make_env(tmp_path, monkeypatch):
-    """make_env(empty=True, seed=1, now=NOW) -> a connected Env (closed at teardown)."""
+    """make_env(empty=True, seed=1, now=NOW, real_calendar=False) -> a connected Env (closed at
+    teardown, after checking that Google's outbox is empty: nobody was emailed)."""
     monkeypatch.setenv("CALSYNC_KEYRING", "off")
     monkeypatch.setenv("CALSYNC_HOME", str(tmp_path / "home"))
     made: list[Env] = []
 
-    async def make(*, empty: bool = True, seed: int = 1, now: datetime = NOW, **options) -> Env:
-        app = create_app(seed=seed, empty=empty, frozen_time=now)
+    async def make(
+        *,
+        empty: bool = True,
+        seed: int = 1,
+        now: datetime = NOW,
+        real_calendar: bool = False,
+        **options,
+    ) -> Env:
+        app = create_app(seed=seed, empty=empty, frozen_time=now, real_calendar=real_calendar)
         env = Env(app, tmp_path / f"home{len(made)}")
         made.append(env)
         await env.connect()
@@ -270,9 +278,16 @@ async def make_env(tmp_path, monkeypatch):
         return env
 
     yield make
-    for env in made:
-        await env.client.aclose()
-        env.store.close()
+    try:
+        for env in made:
+            # calsync never emails anyone: whatever a test made the engine write (guests,
+            # linked persons), Google would have sent nothing (tests/engine/test_outbox.py).
+            outbox = (await env.client.get("/_sandbox/google/outbox")).json()["messages"]
+            assert outbox == [], f"Google would have emailed: {outbox[:3]}"
+    finally:
+        for env in made:
+            await env.client.aclose()
+            env.store.close()
 
 
 @pytest.fixture

@@ -42,13 +42,13 @@ async def test_options_set_and_read_back(env):
         env.store, env.vault, env.store.account(env.account_id),
         {"calendar": other["id"], "sync_type": "one-way", "save_as": "call",
          "push_types": ["call", "task"], "private": "busy", "linked_contacts": True,
-         "window_past_days": 7, "window_future_days": 90},
+         "window_past_days": 7, "window_future_days": 90, "import_blocks": ["focus-time"]},
         transport=env.transport,
     )  # fmt: skip
     expected = {
         "calendar": other["id"], "sync_type": "one-way", "save_as": "call",
         "push_types": ["call", "task"], "private": "busy", "linked_contacts": True,
-        "window_past_days": 7, "window_future_days": 90,
+        "window_past_days": 7, "window_future_days": 90, "import_blocks": ["focus-time"],
     }  # fmt: skip
     assert account.options.to_json() == expected
     assert account.extra.calendar_tz == other.get("timeZone", "UTC")
@@ -68,6 +68,7 @@ async def test_options_set_and_read_back(env):
         {"push_types": ["call", "nosuchtype"]},
         {"calendar": "nobody@example.com"},
         {"colour": "red"},
+        {"import_blocks": ["birthdays"]},
     ],
 )
 async def test_bad_option_values_are_refused_in_one_line(env, changes):

@@ -18,7 +18,9 @@ from sync.mapping import marker_google_id
 from ..engine.conftest import timed
 from .helpers import compare, copies, live_account, record, snapshot
 
-TOMORROW = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+TOMORROW = (datetime.now(UTC) + timedelta(days=1)).replace(
+    hour=9, minute=0, second=0, microsecond=0
+)
 
 
 class KillOn:
@@ -117,7 +119,9 @@ ROUNDS = 20
 async def _edit(env, n: int) -> None:
     """Round n's live edits, the same on both twins (items found by title, not id)."""
     due = (TOMORROW + timedelta(days=1 + n % 5)).date().isoformat()
-    await env.g_insert({"summary": f"Event {n}", **timed(TOMORROW + timedelta(days=n % 7, hours=n % 8))})
+    await env.g_insert(
+        {"summary": f"Event {n}", **timed(TOMORROW + timedelta(days=n % 7, hours=n % 8))}
+    )
     await env.p_create(subject=f"Activity {n}", type="meeting", due_date=due,
                        due_time=f"{8 + n % 9:02d}:00", duration="00:45")  # fmt: skip
     events = {e["summary"]: e for e in await env.google_events()}
@@ -164,7 +168,10 @@ async def test_twenty_kills_with_live_edits_end_like_a_twin_never_killed(tmp_pat
         assert (lost, extra) == (0, 0), "\n".join(
             f"{side} {what}: {item}"
             for side in ("google", "pipedrive")
-            for what, diff in (("lost", expected[side] - got[side]), ("extra", got[side] - expected[side]))
+            for what, diff in (
+                ("lost", expected[side] - got[side]),
+                ("extra", got[side] - expected[side]),
+            )
             for item in diff
         )
         assert copies(await env.google_events(), await env.activities()) == []

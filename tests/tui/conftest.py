@@ -15,13 +15,13 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from sandbox.app import create_app
 from sandbox.transport import SandboxTransport
 from sync import accounts as engine
 from sync.store import Store
 from sync.vault import Vault
 from tui import app as app_module
 from tui.app import CalsyncApp
+from tui.demo import demo_app
 
 FROZEN = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SIZES = [(120, 34), (80, 24)]
@@ -64,8 +64,9 @@ def home(tmp_path) -> Path:
 
 @pytest.fixture
 def sandbox_app():
-    """The demo sandbox (seed 1, churn on), in-process, its clock frozen."""
-    return create_app(seed=1, churn_per_minute=12, frozen_time=FROZEN)
+    """The demo sandbox (seed 1, churn on, the real-world calendar), in-process, its clock
+    frozen."""
+    return demo_app(frozen_time=FROZEN)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from textual.widgets import Input, Select, SelectionList
+from textual.widgets import Input, Select, SelectionList, Switch
 
 from sync.mapping import MARKER_PREFIX, ORIGIN_KEY
 from tui.dialogs.confirm import ConfirmDialog
@@ -58,10 +58,13 @@ class TestNewUserFlow:
             push = options.query_one("#push-types", SelectionList)
             for key in ("task", "deadline", "email", "lunch"):
                 push.deselect(key)
+            options.query_one("#import-focus-time", Switch).value = True  # focus time as busy
             await pilot.press("ctrl+s")
             await settle(pilot, lambda: isinstance(app.screen, PreviewScreen) and app.screen.events)
+            assert app.store.account("1").options.import_blocks == ("focus-time",)
             planned = Counter((e.kind, e.side) for e in app.screen.events)
             assert planned[("create", "google")] > 0 and planned[("create", "pipedrive")] > 0
+            assert any(e.title == "Fokustid" for e in app.screen.events if e.kind == "create")
 
             await pilot.click("#start-button")
             await settle(
@@ -107,6 +110,8 @@ class TestNewUserFlow:
                 "call",
                 "meeting",
             }
+            assert app.screen.query_one("#import-focus-time", Switch).value is True
+            assert app.screen.query_one("#import-out-of-office", Switch).value is False
 
             # Start syncing again: nothing new to create, and no duplicates on either side.
             await pilot.press("ctrl+s")

@@ -389,6 +389,7 @@ def test_pipedrive_body_create_and_update():
         "busy": True,
         "private": False,
         "attendees": [{"email": "erik@nordvik.se", "status": "accepted", "name": "Erik"}],
+        "conference_meeting_url": None,
     }
     update = pipedrive_body(g_item(location=""), OPTS, marker="calsync:ev1", create=False)
     assert "type" not in update and "note" not in update and update["location"] is None

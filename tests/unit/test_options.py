@@ -21,6 +21,7 @@ def test_defaults_and_json_keys():
         "linked_contacts": False,
         "window_past_days": 30,
         "window_future_days": 365,
+        "import_blocks": [],
     }
     assert tuple(o.to_json()) == JSON_KEYS
 

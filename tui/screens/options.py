@@ -55,8 +55,13 @@ ERROR_BESIDE = {
     "push_types": "push-types-error",
     "private": "private-error",
     "linked_contacts": "form-error",
+    "import_blocks": "form-error",
     "window_past_days": "window-error",
     "window_future_days": "window-error",
+}
+IMPORT_BLOCKS = {
+    "out-of-office": "Save out-of-office time to Pipedrive as busy activities",
+    "focus-time": "Save focus time to Pipedrive as busy activities",
 }
 PRIVATE_MODES = {
     "private": "Sync as private activities (details kept; colleagues see them as private)",
@@ -129,6 +134,7 @@ class OptionsScreen(Screen):
                         yield RadioButton(label, id=f"private-{key}", value=o.private == key)
                 yield Static(TWO_WAY_ONLY, id="private-why", classes="note why")
                 yield Static("", id="private-error", classes="error")
+                yield from self._blocks(o.import_blocks)
                 yield Label("Linked contact details", classes="field")
                 with Horizontal(classes="switch-row"):
                     yield Switch(value=o.linked_contacts, id="linked-contacts")
@@ -164,6 +170,15 @@ class OptionsScreen(Screen):
                         variant="success",
                     )
         yield Footer(compact=True)  # every label fits at 80 columns
+
+    def _blocks(self, imported: tuple[str, ...]) -> ComposeResult:
+        """The switches of `import_blocks`: Google's out-of-office and focus time."""
+        yield Label("Out of office and focus time", classes="field")
+        for key, label in IMPORT_BLOCKS.items():
+            with Horizontal(classes="switch-row"):
+                yield Switch(value=key in imported, id=f"import-{key}", classes="block")
+                yield Static(label, classes="note")
+        yield Static(TWO_WAY_ONLY, id="blocks-why", classes="note why")
 
     def on_mount(self) -> None:
         self.query_one("#form").display = False
@@ -257,6 +272,8 @@ class OptionsScreen(Screen):
         for save_as in self.query("#save-as"):
             save_as.disabled = one_way
         self.query_one("#private", RadioSet).disabled = one_way
+        for block in self.query(".block"):
+            block.disabled = one_way
         for why in self.query(".why"):
             why.display = one_way
 
@@ -309,6 +326,9 @@ class OptionsScreen(Screen):
             if private and private.id
             else account.options.private,
             "linked_contacts": self.query_one("#linked-contacts", Switch).value,
+            "import_blocks": [
+                k for k in IMPORT_BLOCKS if self.query_one(f"#import-{k}", Switch).value
+            ],
             "window_past_days": int(self.query_one("#window-past", Input).value),
             "window_future_days": int(self.query_one("#window-future", Input).value),
         }
