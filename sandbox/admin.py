@@ -1,4 +1,5 @@
-"""The sandbox's admin surface under `/_sandbox/` (a public contract: see DESIGN.md)."""
+"""The sandbox's admin surface under `/_sandbox/` (a public contract: docs/design.md,
+"The sandbox's admin surface"; extensions in docs/sandbox.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Google Calendar v3 event JSON <-> CalendarItem <-> Pipedrive v2 activity JSON (DESIGN's field table)."""
+"""Google Calendar v3 event JSON <-> CalendarItem <-> Pipedrive v2 activity JSON (docs/design.md,
+"Field mapping")."""
 
 from __future__ import annotations
 

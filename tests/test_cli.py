@@ -1,5 +1,6 @@
-"""The command line as scripts and cron use it: the public contract of DESIGN.md, end to end
-against a live sandbox over loopback, and a dozen user errors, each one clear line."""
+"""The command line as scripts and cron use it: the public contract of docs/design.md
+("The command line"), end to end against a live sandbox over loopback, and a dozen user
+errors, each one clear line."""
 
 from __future__ import annotations
 

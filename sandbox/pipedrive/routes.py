@@ -4,8 +4,8 @@ Handlers are thin: authenticate, charge the rate limits, validate, call the stat
 answer in Pipedrive's envelope. Errors are raised (PipedriveError) and rendered in one place.
 
 Choices where the real API is silent or where the sandbox simplifies:
-- a list with `updated_since` includes soft-deleted rows with `is_deleted: true` (DESIGN's
-  flagged assumption); without it deleted rows are left out;
+- a list with `updated_since` includes soft-deleted rows with `is_deleted: true` (the assumption
+  flagged in docs/design.md, "Facts about the real APIs"); without it deleted rows are left out;
 - GET/PATCH/DELETE of a deleted activity is a 404, like an unknown id;
 - unknown linked ids in a body (deal, organization, person, owner) are a 400;
 - attendees are in a response only with `include_fields=attendees`, or, on POST/PATCH, when

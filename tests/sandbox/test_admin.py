@@ -1,4 +1,5 @@
-"""The admin surface under /_sandbox/, exactly as DESIGN's table has it."""
+"""The admin surface under /_sandbox/, exactly as docs/design.md's table has it
+("The sandbox's admin surface")."""
 
 from __future__ import annotations
 
