@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match
+from starlette.types import Message
 
 from . import errors
 from .unfaked import not_faked
@@ -143,7 +144,7 @@ async def _run_part(request: Request, payload: bytes) -> tuple[int, list[tuple[s
 
     status, out_headers, chunks = 500, [], []
 
-    async def send(message: dict) -> None:
+    async def send(message: Message) -> None:
         nonlocal status, out_headers
         if message["type"] == "http.response.start":
             status = message["status"]

@@ -674,12 +674,13 @@ class GoogleCalendarState:
                     q.single_events,
                     q.event_types,
                 )
-                items = self._full_cache.get(key)
-                if items is None:
-                    items = self._full(cal, q)
+                cached = self._full_cache.get(key)
+                if cached is None:
+                    cached = self._full(cal, q)
                     if len(self._full_cache) >= 16:
                         self._full_cache.clear()
-                    self._full_cache[key] = items
+                    self._full_cache[key] = cached
+                items = cached
             end = offset + q.max_results
             if end < len(items):
                 token = self._token("p", cal, end, snap, since)
@@ -904,7 +905,7 @@ def _overlaps(ev: Event, lo: datetime | None, hi: datetime | None) -> bool:
 def _original_overlaps(
     cal: Calendar, exc: Event, duration: timedelta, lo: datetime | None, hi: datetime | None
 ) -> bool:
-    original = exc.original_start
+    original = exc.original_start if exc.original_start is not None else exc.start_at
     if isinstance(original, datetime):
         start = original
     else:

@@ -22,7 +22,7 @@ from functools import lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rruleset, rrulestr
+from dateutil.rrule import rrule, rruleset, rrulestr
 
 # One expansion yields at most this many occurrences (a FREQ=SECONDLY rule cannot hang us).
 MAX_OCCURRENCES = 5000
@@ -103,6 +103,8 @@ def build(lines: tuple[str, ...], dtstart: datetime, tz_name: str | None) -> rru
             if name in ("RRULE", "EXRULE"):
                 _check_rule(value)
                 rule = rrulestr(_fix_until(value, tz, dtstart), dtstart=dtstart)
+                if not isinstance(rule, rrule):  # one RRULE value is one rule, never a set
+                    raise RecurrenceError(f"bad recurrence line {line!r}")
                 (rset.rrule if name == "RRULE" else rset.exrule)(rule)
                 has_rule = has_rule or name == "RRULE"
             elif name in ("EXDATE", "RDATE"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .conference import hangout_link
@@ -43,7 +43,12 @@ def _person(state: GoogleCalendarState, cal: Calendar) -> dict:
 
 def tombstone(ev: Event, display_tz: str) -> dict:
     """A deleted event as lists show it: only what identifies it."""
-    out = {"kind": "calendar#event", "etag": ev.etag, "id": ev.id, "status": "cancelled"}
+    out: dict[str, Any] = {
+        "kind": "calendar#event",
+        "etag": ev.etag,
+        "id": ev.id,
+        "status": "cancelled",
+    }
     if ev.recurring_event_id and ev.original_start is not None:
         out["recurringEventId"] = ev.recurring_event_id
         out["originalStartTime"] = _when(ev.original_start, ev.start_tz, display_tz)

@@ -8,7 +8,7 @@ import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import fakedata
@@ -43,7 +43,8 @@ def v1_time(stamp: str) -> str:
 
 def _utc_offset(zone: str, when: datetime) -> str:
     """`+01:00`: the zone's offset from UTC at that instant (v1's `timezone_offset`)."""
-    minutes = int(when.astimezone(ZoneInfo(zone)).utcoffset().total_seconds() // 60)
+    offset = when.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0)  # aware: never None
+    minutes = int(offset.total_seconds() // 60)
     sign = "-" if minutes < 0 else "+"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from starlette.datastructures import QueryParams
 
@@ -260,7 +261,7 @@ def activity_fields(body: dict) -> dict:
 
 
 def _contacts(value: object, field: str) -> list[dict]:
-    out = []
+    out: list[dict[str, Any]] = []
     for item in _list(value, field, 50):
         entry = _object(item, field)
         text = _nonempty(entry.get("value"), f"{field}.value")
