@@ -66,7 +66,7 @@ async def watch(
     sleep: Callable[[float], Awaitable[object]],
     runs: int | None = None,
     stopped: Callable[[], bool] = lambda: False,
-) -> AsyncIterator[WatchItem]:
+) -> AsyncGenerator[WatchItem, None]:
     """Run `accounts` until the consumer stops (or for `runs` rounds).
 
     `budget(account id)`: Pipedrive's daily budget as that account's last run left it.

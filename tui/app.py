@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -346,7 +346,7 @@ class CalsyncApp(App):
         def stopped() -> bool:
             return session.stop.is_set() or worker.is_cancelled
 
-        async def run(account_id: str, now: datetime) -> AsyncIterator[SyncEvent]:
+        async def run(account_id: str, now: datetime) -> AsyncGenerator[SyncEvent, None]:
             account = self.store.account(account_id)
             if account.extra.kind == "sandbox" and self.demo is None:
                 # A demo account of an earlier session: serve its sandbox again and sign in

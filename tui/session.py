@@ -139,7 +139,7 @@ class SyncSession:
         return max(0.0, left - (self.clock() - at))
 
     def conflicts(self) -> list[SyncEvent]:
-        return [e for e in self.events if e.kind == "conflict"]
+        return [e for e in self.events if isinstance(e, SyncEvent) and e.kind == "conflict"]
 
 
 class Batcher:
@@ -147,7 +147,7 @@ class Batcher:
     every `every` seconds or `size` events, and at once for the events that change state."""
 
     def __init__(
-        self, post: Callable[[tuple[SyncEvent, ...]], None], every: float = 0.1, size: int = 200
+        self, post: Callable[[tuple[SyncEvent, ...]], object], every: float = 0.1, size: int = 200
     ) -> None:
         self.post = post
         self.every = every

@@ -7,8 +7,9 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -33,6 +34,9 @@ from sync.pipedrive_signin import SIGN_IN_TIMEOUT, pipedrive_app_from_env
 
 from ..dialogs.error import ErrorDialog
 
+if TYPE_CHECKING:
+    from ..app import CalsyncApp
+
 URL = re.compile(r"https?://\S+")
 
 
@@ -46,6 +50,9 @@ def can_open_browser() -> bool:
 
 class AddAccountScreen(Screen):
     """Choose where to sync from, then connect (a worker) and go on to the sync options."""
+
+    if TYPE_CHECKING:  # the app this screen runs in, typed (Textual's own idiom)
+        app = getters.app(CalsyncApp)
 
     CSS_PATH = "add_account.tcss"
     sign_in_timeout = SIGN_IN_TIMEOUT
@@ -237,7 +244,8 @@ class AddAccountScreen(Screen):
                 dialog.hint = "Press Connect to sign in again."
             self.app.push_screen(dialog)
             return
-        connected: Connected = event.worker.result
+        connected = event.worker.result
+        assert isinstance(connected, Connected)  # a worker that succeeded has its result
         if connected.already_connected:
             self.app.notify(
                 f"{connected.account.email} is already connected: opened its options.", timeout=5

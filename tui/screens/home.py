@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual import on
+from typing import TYPE_CHECKING
+
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -10,13 +12,20 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Static
 
 from sync.errors import CalsyncError
+from sync.store import AccountState
 
 from ..format import status_of
 from ..widgets.account_card import PAUSED, AccountCard
 
+if TYPE_CHECKING:
+    from ..app import CalsyncApp
+
 
 class HomeScreen(Screen):
     """Pipedrive's Personal preferences > Calendar sync page."""
+
+    if TYPE_CHECKING:  # the app this screen runs in, typed (Textual's own idiom)
+        app = getters.app(CalsyncApp)
 
     CSS_PATH = "home.tcss"
     AUTO_FOCUS = "#add-account-button"
@@ -47,7 +56,7 @@ class HomeScreen(Screen):
             yield Vertical(id="previous")
         yield Footer(compact=True)  # every label fits at 80 columns
 
-    _listed: list[tuple[str, str]] | None = None
+    _listed: list[tuple[str, AccountState, bool]] | None = None
 
     def on_mount(self) -> None:
         self.refresh_accounts()
@@ -88,7 +97,7 @@ class HomeScreen(Screen):
         previous = self.query_one("#previous", Vertical)
         focused_id = self.focused.id if self.focused is not None else None
         cards: dict[str, list] = {"active": [], "previously_synced": []}
-        for account_id, state, _ in self._listed:
+        for account_id, state, _ in self._listed or ():
             cards[state].append(AccountCard(*self._card_data(account_id)))
         if not cards["active"]:
             cards["active"].append(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -24,6 +25,7 @@ from textual.widgets import (
     Static,
     Switch,
 )
+from textual.widgets.select import NoSelection
 from textual.worker import Worker, WorkerState
 
 from sync import accounts as engine
@@ -32,6 +34,9 @@ from sync.options import MAX_WINDOW_DAYS
 
 from ..dialogs.error import ErrorDialog
 from ..format import in_app_words
+
+if TYPE_CHECKING:
+    from ..app import CalsyncApp
 
 SYNC_TYPES = {
     "one-way": (
@@ -73,6 +78,9 @@ PRIVATE_MODES = {
 
 class OptionsScreen(Screen):
     """The options of one account, pre-filled with its current (or last) ones."""
+
+    if TYPE_CHECKING:  # the app this screen runs in, typed (Textual's own idiom)
+        app = getters.app(CalsyncApp)
 
     CSS_PATH = "options.tcss"
     BINDINGS = [
@@ -216,7 +224,9 @@ class OptionsScreen(Screen):
                 self._show_error(worker.error)
         elif event.state == WorkerState.SUCCESS:
             if worker.group == "options-load":
-                await self._fill(*worker.result)
+                choices = worker.result
+                assert choices is not None  # a worker that succeeded has its result
+                await self._fill(*choices)
             elif worker.group == "options-save":
                 self._saved()
 
@@ -224,7 +234,7 @@ class OptionsScreen(Screen):
         account = self.app.store.account(self.account_id)
         o = account.options
         choices = []
-        current = o.calendar
+        current: str | NoSelection = o.calendar
         for c in engine.writable(calendars):
             value = "primary" if c.primary else c.id
             if c.primary and current == c.id:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -22,6 +23,9 @@ from sync.wording import plural
 
 from ..dialogs.error import ErrorDialog
 from ..format import KIND_STYLE, SIDE_LABEL, in_app_words, item_name, view_for
+
+if TYPE_CHECKING:
+    from ..app import CalsyncApp
 
 MAX_ROWS = 1000
 SIDES = (("google", "Google Calendar"), ("pipedrive", "Pipedrive"))
@@ -39,12 +43,15 @@ def side_text(event: SyncEvent) -> str:
     if event.kind != "skip":
         return SIDE_LABEL.get(event.side, "")
     # The engine names the skipped item's side ("from"); a run notice has none.
-    side = event.detail.get("from")
+    side = event.detail.get("from") or ""
     return {"pipedrive": "in Pipedrive", "google": "in Google"}.get(side, "")
 
 
 class PreviewScreen(Screen):
     """What the first sync will do, side by side, before anything is written."""
+
+    if TYPE_CHECKING:  # the app this screen runs in, typed (Textual's own idiom)
+        app = getters.app(CalsyncApp)
 
     CSS_PATH = "preview.tcss"
     BINDINGS = [
@@ -125,14 +132,16 @@ class PreviewScreen(Screen):
                 ErrorDialog.for_error("Could not plan the first sync", event.worker.error)
             )
         elif event.state == WorkerState.SUCCESS:
-            self.show(event.worker.result)
+            events = event.worker.result
+            assert events is not None  # a worker that succeeded has its result
+            self.show(events)
 
     def show(self, events: list[SyncEvent]) -> None:
         self.events = events
         account = self.app.store.account(self.account_id)
         view = view_for(account, self.app.now())
         names = account.extra.activity_type_names
-        counts = Counter((e.kind, e.side) for e in events)
+        counts: Counter[tuple[str, str | None]] = Counter((e.kind, e.side) for e in events)
         plan = self.query_one("#plan", DataTable)
         for side, label in SIDES:
             plan.add_row(

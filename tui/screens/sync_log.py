@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -17,6 +19,9 @@ from sync.wording import time_left
 from ..dialogs.conflicts import ConflictsView
 from ..format import STATUS_STYLE, calendar_label, event_line, status_of, view_for
 from ..session import MAX_EVENTS, WRITE_KINDS, LogLine
+
+if TYPE_CHECKING:
+    from ..app import CalsyncApp
 
 FILTERS = [
     ("Everything", "all"),
@@ -45,6 +50,9 @@ def shown(event: SyncEvent | LogLine, kind_filter: str) -> bool:
 class SyncLogScreen(Screen):
     """One account's sync, live. Its watch runs in an app worker, so leaving this screen
     does not stop syncing; "Stop syncing" does."""
+
+    if TYPE_CHECKING:  # the app this screen runs in, typed (Textual's own idiom)
+        app = getters.app(CalsyncApp)
 
     CSS_PATH = "sync_log.tcss"
     AUTO_FOCUS = "#log"

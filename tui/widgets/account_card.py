@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -14,11 +17,17 @@ from sync.wording import time_left
 from ..format import STATUS_STYLE, calendar_label, counts_text, view_for
 from ..session import SyncSession
 
+if TYPE_CHECKING:
+    from ..app import CalsyncApp
+
 PAUSED = ("paused", "error", "guarded")  # states a card offers Resume for
 
 
 class AccountCard(Vertical):
     """One account. Posts `AccountCard.Action` with the account id and what was asked."""
+
+    if TYPE_CHECKING:  # the app this widget runs in, typed (Textual's own idiom)
+        app = getters.app(CalsyncApp)
 
     class Action(Message):
         """A button on a card was pressed: action is "log", "options", "stop" or "reconnect"."""
