@@ -154,7 +154,6 @@ class Http:
         self.wait_initial = wait_initial
         self.wait_max = wait_max
         self.requests = 0
-        self.retries = 0
         # Hooks: `before(calls)` may wait (rate-limit pacing); `on_response` reads headers.
         self.before: Callable[[int], Awaitable[None]] | None = None
         self.on_response: Callable[[httpx.Response], Awaitable[None]] | None = None
@@ -180,28 +179,11 @@ class Http:
         writing again. Connection failures before sending are always retried. `calls`: what
         the request counts for against a quota (a Google batch: its parts), for `before`.
         """
-        extra_headers = kwargs.pop("headers", None) or {}
+        headers = kwargs.pop("headers", None) or {}
         refreshes = 0
-        base_hook = _should_retry if idempotent else _should_retry_unsent
-        started = self.clock()
-        connect_failures = 0
-        timeouts = self.client.timeout
-        connect_timeout = timeouts.connect if timeouts.connect is not None else 0.0
-
-        def hook(exc: Exception) -> bool | float:
-            # Connection failures are retried only while another try fits CONNECT_BUDGET.
-            nonlocal connect_failures
-            if not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-                return base_hook(exc)
-            connect_failures += 1
-            wait = min(self.wait_initial * 2 ** (connect_failures - 1), self.wait_max)
-            if self.clock() - started + wait + connect_timeout > CONNECT_BUDGET:
-                return False
-            return wait
-
         try:
             async for attempt in stamina.retry_context(
-                on=hook,
+                on=self._retry_hook(idempotent),
                 attempts=self.attempts,
                 timeout=self.timeout,
                 wait_initial=self.wait_initial,
@@ -211,15 +193,7 @@ class Http:
                 wait_jitter=self.wait_initial,
             ):
                 with attempt:
-                    if attempt.num > 1:
-                        self.retries += 1
-                    if self.before is not None:
-                        await self.before(calls)
-                    headers = {**extra_headers, **(await self.auth_headers())}
-                    self.requests += 1
-                    response = await self.client.request(method, url, headers=headers, **kwargs)
-                    if self.on_response is not None:
-                        await self.on_response(response)
+                    response = await self._attempt(method, url, headers, calls, kwargs)
                     if (
                         response.status_code == 401
                         and self.refresh is not None
@@ -231,27 +205,9 @@ class Http:
                         refreshes += 1
                         await self.refresh()
                         raise RetryableStatus(response, 0.0)
-                    if not idempotent and response.status_code >= 500:
-                        raise AmbiguousWrite(
-                            f"{self.service} {method} {url}: {response.status_code}"
-                        )
-                    if self._retryable(response):
-                        log.info(
-                            "%s %s %s: %s, retrying",
-                            self.service,
-                            method,
-                            url,
-                            response.status_code,
-                        )
-                        raise RetryableStatus(response, retry_after(response))
+                    self._raise_for_retry(method, url, response, idempotent)
         except RetryableStatus as exc:
-            if exc.response.status_code == 401:
-                raise AuthError(
-                    f"{self.service} refused the credentials: reconnect the account"
-                ) from None
-            raise ServiceUnavailable(
-                f"{self.name} kept answering {exc.response.status_code} after {self.attempts} tries"
-            ) from None
+            raise self._gave_up(exc) from None
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             where = str(self.client.base_url).rstrip("/") or url
             raise unreachable(self.name, where, exc) from None
@@ -264,6 +220,59 @@ class Http:
         if response.status_code == 401:
             raise AuthError(f"{self.service} refused the credentials: reconnect the account")
         return response
+
+    def _retry_hook(self, idempotent: bool) -> Callable[[Exception], bool | float]:
+        """stamina's hook for one request: what may be retried, and connection failures
+        only while another try fits CONNECT_BUDGET."""
+        base_hook = _should_retry if idempotent else _should_retry_unsent
+        started = self.clock()
+        connect_failures = 0
+        timeouts = self.client.timeout
+        connect_timeout = timeouts.connect if timeouts.connect is not None else 0.0
+
+        def hook(exc: Exception) -> bool | float:
+            nonlocal connect_failures
+            if not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+                return base_hook(exc)
+            connect_failures += 1
+            wait = min(self.wait_initial * 2 ** (connect_failures - 1), self.wait_max)
+            if self.clock() - started + wait + connect_timeout > CONNECT_BUDGET:
+                return False
+            return wait
+
+        return hook
+
+    async def _attempt(
+        self, method: str, url: str, headers: dict[str, str], calls: int, kwargs: dict
+    ) -> httpx.Response:
+        """One try: paced (`before`), authenticated, counted, its headers read (`on_response`)."""
+        if self.before is not None:
+            await self.before(calls)
+        sent = {**headers, **(await self.auth_headers())}
+        self.requests += 1
+        response = await self.client.request(method, url, headers=sent, **kwargs)
+        if self.on_response is not None:
+            await self.on_response(response)
+        return response
+
+    def _raise_for_retry(
+        self, method: str, url: str, response: httpx.Response, idempotent: bool
+    ) -> None:
+        """A server error to a write that may have happened is ambiguous; a rate limit or a
+        server error otherwise is worth another try."""
+        if not idempotent and response.status_code >= 500:
+            raise AmbiguousWrite(f"{self.service} {method} {url}: {response.status_code}")
+        if self._retryable(response):
+            log.info("%s %s %s: %s, retrying", self.service, method, url, response.status_code)
+            raise RetryableStatus(response, retry_after(response))
+
+    def _gave_up(self, exc: RetryableStatus) -> CalsyncError:
+        """What the last retryable answer means once the tries are used up."""
+        if exc.response.status_code == 401:
+            return AuthError(f"{self.service} refused the credentials: reconnect the account")
+        return ServiceUnavailable(
+            f"{self.name} kept answering {exc.response.status_code} after {self.attempts} tries"
+        )
 
     async def json(self, method: str, url: str, *, ok: tuple[int, ...] = (200,), **kwargs) -> dict:
         """Send and return the JSON body of an expected status; ApiError otherwise."""

@@ -14,8 +14,8 @@ from urllib.parse import unquote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match
-from starlette.types import Message
+from starlette.routing import BaseRoute, Match
+from starlette.types import Message, Scope
 
 from . import errors
 from .unfaked import not_faked
@@ -88,8 +88,6 @@ def _response_id(cid: str | None) -> str | None:
 
 async def _run_part(request: Request, payload: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
     """Dispatch one inner request through the Google routes; (status, headers, body)."""
-    from .routes import api_routes
-
     line, _, rest = payload.partition(b"\n")
     try:
         method, target, _version = line.decode().strip().split(" ", 2)
@@ -100,17 +98,33 @@ async def _run_part(request: Request, payload: bytes) -> tuple[int, list[tuple[s
     if not any(k == "authorization" for k, _ in headers) and "authorization" in request.headers:
         headers.append(("authorization", request.headers["authorization"]))
     url = urlsplit(target)
-    outer = request.scope
+    scope = _inner_scope(request.scope, method.upper(), url.path, url.query, headers)
+    chosen, route_name = _route_for(scope)
+    request.app.state.sandbox.stats.record_batch_call(route_name)
+    if chosen is None:
+        return _error(not_faked(method, url.path))
+    try:
+        return await _call(chosen, scope, body)
+    except errors.GoogleError as exc:
+        return _error(exc)
+    except Exception:  # a crash in one part must not sink the others
+        return _error(errors.backend_error(500))
+
+
+def _inner_scope(
+    outer: Scope, method: str, path: str, query: str, headers: list[tuple[str, str]]
+) -> Scope:
+    """The ASGI scope of one inner request, inheriting the outer request's connection."""
     scope = {
         "type": "http",
         "asgi": outer.get("asgi", {"version": "3.0"}),
         "http_version": "1.1",
-        "method": method.upper(),
+        "method": method,
         "scheme": outer.get("scheme", "http"),
-        "path": unquote(url.path),
-        "raw_path": url.path.encode(),
+        "path": unquote(path),
+        "raw_path": path.encode(),
         "root_path": "",
-        "query_string": url.query.encode(),
+        "query_string": query.encode(),
         "headers": [(k.encode(), v.encode()) for k, v in headers],
         "client": outer.get("client"),
         "server": outer.get("server"),
@@ -120,22 +134,29 @@ async def _run_part(request: Request, payload: bytes) -> tuple[int, list[tuple[s
     }
     if "starlette.exception_handlers" in outer:
         scope["starlette.exception_handlers"] = outer["starlette.exception_handlers"]
-    route_name = f"{method.upper()} {url.path}"
-    chosen = None
+    return scope
+
+
+def _route_for(scope: Scope) -> tuple[BaseRoute | None, str]:
+    """The Google route an inner request goes to (its path parameters put into `scope`), and
+    its name for the stats: the route's template, or the raw path when none matches."""
+    from .routes import api_routes
+
     for route in api_routes:
         match, child = route.matches(scope)
         if match == Match.FULL:
-            chosen = route
             scope.update(child)
-            route_name = f"{method.upper()} {route.path}"
-            break
-    request.app.state.sandbox.stats.record_batch_call(route_name)
-    if chosen is None:
-        return _error(not_faked(method, url.path))
+            return route, f"{scope['method']} {route.path}"
+    return None, f"{scope['method']} {scope['raw_path'].decode()}"
 
+
+async def _call(
+    route: BaseRoute, scope: Scope, body: bytes
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Run one inner request through its route in-process; (status, headers, body)."""
     sent = False
 
-    async def receive() -> dict:
+    async def receive() -> Message:
         nonlocal sent
         if sent:
             return {"type": "http.disconnect"}
@@ -152,12 +173,7 @@ async def _run_part(request: Request, payload: bytes) -> tuple[int, list[tuple[s
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
-    try:
-        await chosen.handle(scope, receive, send)
-    except errors.GoogleError as exc:
-        return _error(exc)
-    except Exception:  # a crash in one part must not sink the others
-        return _error(errors.backend_error(500))
+    await route.handle(scope, receive, send)
     return status, out_headers, b"".join(chunks)
 
 
