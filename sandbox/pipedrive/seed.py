@@ -63,51 +63,69 @@ def _activity_fields(
     kind = rng.choice(SEED_ACTIVITY_KEYS)
     due = _due_date(rng, now)
     fields: dict = {"type": kind, "due_date": due.isoformat()}
+    _timing(fields, rng, kind)
+    fields["busy"] = kind in ("meeting", "call", "lunch")
+    fields["done"] = due < now.date() and rng.random() < 0.5
+    subject = rng.choice(fakedata.MEETING_SUBJECTS)
+    fields["subject"] = _people(fields, state, rng, subject, rich=rich)
+    if rich:
+        _details(fields, state, rng)
+    return fields
+
+
+def _timing(fields: dict, rng: random.Random, kind: str) -> None:
+    """A time of day and a duration, or neither (an all-day activity)."""
     all_day = (kind in ("deadline", "task") and rng.random() < 0.6) or rng.random() < 0.1
     if not all_day:
         fields["due_time"] = f"{rng.randint(6, 16):02d}:{rng.choice(['00', '15', '30', '45'])}"
         if kind not in ("deadline",) and rng.random() < 0.8:
             fields["duration"] = rng.choice(DURATIONS)
-    fields["busy"] = kind in ("meeting", "call", "lunch")
-    fields["done"] = due < now.date() and rng.random() < 0.5
-    subject = rng.choice(fakedata.MEETING_SUBJECTS)
+
+
+def _people(
+    fields: dict, state: PipedriveState, rng: random.Random, subject: str, *, rich: bool
+) -> str:
+    """Participants (and their organization, and as attendees when `rich`); the subject,
+    named for the first participant."""
     first = _pick(state.persons, rng) if rng.random() < 0.6 else None
-    if first is not None:
-        parts = [{"person_id": first["id"], "primary": True}]
-        subject = f"{subject} {first['first_name']}"
-        other = _pick(state.persons, rng) if rng.random() < 0.3 else None
-        if other is not None and other["id"] != first["id"]:
-            parts.append({"person_id": other["id"], "primary": False})
-        fields["participants"] = parts
-        if first["org_id"]:
-            fields["org_id"] = first["org_id"]
-        if rich and kind in ("meeting", "lunch", "call"):
-            attendees = [
-                {"email": state.persons.rows[p["person_id"]]["emails"][0]["value"]} for p in parts
-            ]
-            if rng.random() < 0.3:
-                attendees.append(
-                    {"email": f"guest{rng.randint(1, 99)}@example.net", "name": "External guest"}
-                )
-            fields["attendees"] = attendees
-    fields["subject"] = subject
-    if rich:
-        deal = _pick(state.deals, rng) if rng.random() < 0.3 else None
-        if deal is not None:
-            fields["deal_id"] = deal["id"]
-        if kind in ("meeting", "lunch") and rng.random() < 0.7:
-            city, _ = rng.choice(fakedata.PLACES)
-            fields["location"] = {
-                "value": f"{rng.choice(fakedata.STREETS)}, {city}",
-                "locality": city,
-            }
+    if first is None:
+        return subject
+    parts = [{"person_id": first["id"], "primary": True}]
+    other = _pick(state.persons, rng) if rng.random() < 0.3 else None
+    if other is not None and other["id"] != first["id"]:
+        parts.append({"person_id": other["id"], "primary": False})
+    fields["participants"] = parts
+    if first["org_id"]:
+        fields["org_id"] = first["org_id"]
+    if rich and fields["type"] in ("meeting", "lunch", "call"):
+        attendees = [
+            {"email": state.persons.rows[p["person_id"]]["emails"][0]["value"]} for p in parts
+        ]
         if rng.random() < 0.3:
-            fields["public_description"] = "Agenda: status, next steps, questions."
-        if rng.random() < 0.3:
-            fields["note"] = "Internal: check pricing before the call."
-        fields["private"] = rng.random() < 0.1
-        fields["priority"] = rng.choice([None, None, 1, 2, 3])
-    return fields
+            attendees.append(
+                {"email": f"guest{rng.randint(1, 99)}@example.net", "name": "External guest"}
+            )
+        fields["attendees"] = attendees
+    return f"{subject} {first['first_name']}"
+
+
+def _details(fields: dict, state: PipedriveState, rng: random.Random) -> None:
+    """What a rich activity has besides: a deal, a place, texts, privacy and priority."""
+    deal = _pick(state.deals, rng) if rng.random() < 0.3 else None
+    if deal is not None:
+        fields["deal_id"] = deal["id"]
+    if fields["type"] in ("meeting", "lunch") and rng.random() < 0.7:
+        city, _ = rng.choice(fakedata.PLACES)
+        fields["location"] = {
+            "value": f"{rng.choice(fakedata.STREETS)}, {city}",
+            "locality": city,
+        }
+    if rng.random() < 0.3:
+        fields["public_description"] = "Agenda: status, next steps, questions."
+    if rng.random() < 0.3:
+        fields["note"] = "Internal: check pricing before the call."
+    fields["private"] = rng.random() < 0.1
+    fields["priority"] = rng.choice([None, None, 1, 2, 3])
 
 
 def seed_pipedrive(
