@@ -11,6 +11,7 @@ stay. Google documents that use; the flag itself is not stored.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 from . import errors
 
@@ -69,6 +70,18 @@ def _reminders(value: object) -> dict:
     return out
 
 
+# The attendee fields kept besides the email, each with the check its value must pass.
+_ATTENDEE_FIELDS: dict[str, Callable[[object], bool]] = {
+    "displayName": lambda v: isinstance(v, str),
+    "comment": lambda v: isinstance(v, str),
+    "id": lambda v: isinstance(v, str),
+    "optional": lambda v: isinstance(v, bool),
+    "resource": lambda v: isinstance(v, bool),
+    "additionalGuests": lambda v: type(v) is int and v >= 0,
+    "responseStatus": lambda v: v in RESPONSES,
+}
+
+
 def attendee(given: object, organizer: str, owner: str) -> dict:
     """One attendee as stored: with `responseStatus`, and `self` / `organizer` where they hold."""
     if not isinstance(given, dict) or not given.get("email"):
@@ -81,21 +94,9 @@ def attendee(given: object, organizer: str, owner: str) -> dict:
             continue
         if key == "email":
             out["email"] = value.strip()
-        elif key in ("displayName", "comment", "id"):
-            if not isinstance(value, str):
+        elif key in _ATTENDEE_FIELDS:
+            if not _ATTENDEE_FIELDS[key](value):
                 raise _bad(f"attendees.{key}")
-            out[key] = value
-        elif key in ("optional", "resource"):
-            if not isinstance(value, bool):
-                raise _bad(f"attendees.{key}")
-            out[key] = value
-        elif key == "additionalGuests":
-            if type(value) is not int or value < 0:
-                raise _bad("attendees.additionalGuests")
-            out[key] = value
-        elif key == "responseStatus":
-            if value not in RESPONSES:
-                raise _bad("attendees.responseStatus")
             out[key] = value
     out.setdefault("responseStatus", "needsAction")
     if out["email"].lower() == organizer.lower():
@@ -107,18 +108,7 @@ def attendee(given: object, organizer: str, owner: str) -> dict:
 
 def normalise(body: dict, *, organizer: str, owner: str) -> dict:
     """The passthrough fields of a resource body, type-checked, as the event stores them."""
-    out: dict = {}
-    for names, kind in ((STRINGS, str), (BOOLS, bool)):
-        for name in names:
-            value = body.get(name)
-            if value is not None:
-                if not isinstance(value, kind):
-                    raise _bad(name)
-                out[name] = value
-    if out.get("transparency") not in (None, "opaque", "transparent"):
-        raise errors.invalid("Invalid transparency value.")
-    if out.get("visibility") not in (None, "default", "public", "private", "confidential"):
-        raise errors.invalid("Invalid visibility value.")
+    out = _scalars(body)
     if body.get("attendees") is not None:
         given = body["attendees"]
         if not isinstance(given, list):
@@ -135,14 +125,35 @@ def normalise(body: dict, *, organizer: str, owner: str) -> dict:
         }
     if body.get("reminders") is not None:
         out["reminders"] = _reminders(body["reminders"])
-    source = body.get("source")
-    if source is not None:
-        if not isinstance(source, dict) or not all(
-            isinstance(source.get(k, ""), str) for k in ("title", "url")
-        ):
-            raise _bad("source")
-        out["source"] = copy.deepcopy(source)
+    if body.get("source") is not None:
+        out["source"] = _source(body["source"])
     return out
+
+
+def _scalars(body: dict) -> dict:
+    """The string and boolean fields, type-checked, transparency and visibility by value."""
+    out: dict = {}
+    for names, kind in ((STRINGS, str), (BOOLS, bool)):
+        for name in names:
+            value = body.get(name)
+            if value is not None:
+                if not isinstance(value, kind):
+                    raise _bad(name)
+                out[name] = value
+    if out.get("transparency") not in (None, "opaque", "transparent"):
+        raise errors.invalid("Invalid transparency value.")
+    if out.get("visibility") not in (None, "default", "public", "private", "confidential"):
+        raise errors.invalid("Invalid visibility value.")
+    return out
+
+
+def _source(source: object) -> dict:
+    """An event's `source`: a title and a URL, both strings."""
+    if not isinstance(source, dict) or not all(
+        isinstance(source.get(k, ""), str) for k in ("title", "url")
+    ):
+        raise _bad("source")
+    return copy.deepcopy(source)
 
 
 def merge_omitted(given: list[dict], stored: list[dict]) -> list[dict]:
