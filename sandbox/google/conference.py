@@ -86,19 +86,30 @@ def apply(given: object, old: dict | None, rng: random.Random) -> dict | None:
         raise errors.invalid("Invalid conference data.")
     request = given.get("createRequest")
     if request is not None:
-        if not isinstance(request, dict):
-            raise errors.invalid("Invalid conference create request.")
-        key = request.get("conferenceSolutionKey") or {}
-        kind = key.get("type") if isinstance(key, dict) else None
-        if kind != MEET:
-            raise errors.invalid("Invalid conference type value.")
-        request_id = request.get("requestId")
-        if not isinstance(request_id, str) or not request_id:
-            raise errors.required("Missing conference create request id.")
-        made = (old or {}).get("createRequest") or {}
-        if old is not None and made.get("requestId") == request_id:
-            return copy.deepcopy(old)  # the same request again: ignored
-        return new_meet(rng, request_id)
+        return _create(request, old, rng)
+    _check_existing(given)
+    return copy.deepcopy(given)
+
+
+def _create(request: object, old: dict | None, rng: random.Random) -> dict:
+    """A `createRequest`: a new Meet, unless it repeats the request that made the old one."""
+    if not isinstance(request, dict):
+        raise errors.invalid("Invalid conference create request.")
+    key = request.get("conferenceSolutionKey") or {}
+    kind = key.get("type") if isinstance(key, dict) else None
+    if kind != MEET:
+        raise errors.invalid("Invalid conference type value.")
+    request_id = request.get("requestId")
+    if not isinstance(request_id, str) or not request_id:
+        raise errors.required("Missing conference create request id.")
+    made = (old or {}).get("createRequest") or {}
+    if old is not None and made.get("requestId") == request_id:
+        return copy.deepcopy(old)  # the same request again: ignored
+    return new_meet(rng, request_id)
+
+
+def _check_existing(given: dict) -> None:
+    """An existing conference sent back: a Meet solution with well-formed entry points."""
     solution, entries = given.get("conferenceSolution"), given.get("entryPoints")
     if not isinstance(solution, dict) or not isinstance(entries, list) or not entries:
         raise errors.invalid("Invalid conference data.")
@@ -110,7 +121,6 @@ def apply(given: object, old: dict | None, rng: random.Random) -> dict | None:
             raise errors.invalid("Invalid conference entry point.")
         if not isinstance(entry.get("uri"), str):
             raise errors.invalid("Invalid conference entry point.")
-    return copy.deepcopy(given)
 
 
 def hangout_link(data: dict | None) -> str | None:

@@ -110,29 +110,55 @@ def properties(
             raise restriction(event_type, f"{name} belongs to '{kind}' events")
         props = _object(body[name], name)
         if kind in ("outOfOffice", "focusTime"):
-            _choice(props.get("autoDeclineMode"), AUTO_DECLINE, f"{name}.autoDeclineMode")
-            _string(props.get("declineMessage"), f"{name}.declineMessage")
-            if kind == "focusTime":
-                _choice(props.get("chatStatus"), CHAT_STATUS, f"{name}.chatStatus")
+            _block_properties(kind, name, props)
         elif kind == "workingLocation":
-            if props.get("type") is None:
-                raise errors.required("Missing workingLocationProperties.type.")
-            _choice(props.get("type"), WORKING_LOCATIONS, f"{name}.type")
-            for sub in ("officeLocation", "customLocation"):
-                if props.get(sub) is not None:
-                    for key, value in _object(props[sub], f"{name}.{sub}").items():
-                        _string(value, f"{name}.{sub}.{key}")
+            _working_location_properties(name, props)
         else:
-            kept = (old or {}).get(name) or {}
-            if seeding:
-                kept = props  # the sandbox's seed makes what Contacts and Gmail make
-            for key in ("contact", "customTypeName"):
-                if props.get(key) and props.get(key) != kept.get(key):
-                    raise restriction(event_type, f"{name}.{key} is read-only")
-            if props.get("type", "birthday") != kept.get("type", "birthday"):
-                raise restriction(event_type, "only birthdays can be made through the API")
+            kept = props if seeding else (old or {}).get(name) or {}
+            _birthday_properties(event_type, name, props, kept)
         out[name] = dict(props)
     return out
+
+
+def _block_properties(kind: str, name: str, props: dict) -> None:
+    """Out of office and focus time: how they decline, and focus time's chat status."""
+    _choice(props.get("autoDeclineMode"), AUTO_DECLINE, f"{name}.autoDeclineMode")
+    _string(props.get("declineMessage"), f"{name}.declineMessage")
+    if kind == "focusTime":
+        _choice(props.get("chatStatus"), CHAT_STATUS, f"{name}.chatStatus")
+
+
+def _working_location_properties(name: str, props: dict) -> None:
+    """A working location: its type, and the strings of an office or custom location."""
+    if props.get("type") is None:
+        raise errors.required("Missing workingLocationProperties.type.")
+    _choice(props.get("type"), WORKING_LOCATIONS, f"{name}.type")
+    for sub in ("officeLocation", "customLocation"):
+        if props.get(sub) is not None:
+            for key, value in _object(props[sub], f"{name}.{sub}").items():
+                _string(value, f"{name}.{sub}.{key}")
+
+
+def _birthday_properties(event_type: str, name: str, props: dict, kept: dict) -> None:
+    """A birthday: the contact and custom name are read-only (`kept`: what they were; the
+    sandbox's seed makes what Contacts and Gmail make), and only birthdays can be made."""
+    for key in ("contact", "customTypeName"):
+        if props.get(key) and props.get(key) != kept.get(key):
+            raise restriction(event_type, f"{name}.{key} is read-only")
+    if props.get("type", "birthday") != kept.get("type", "birthday"):
+        raise restriction(event_type, "only birthdays can be made through the API")
+
+
+# What a birthday may carry besides its own fields.
+_BIRTHDAY_FIELDS = {
+    "summary",
+    "colorId",
+    "reminders",
+    "birthdayProperties",
+    "visibility",
+    "transparency",
+    "eventType",
+}
 
 
 def check_new(
@@ -158,44 +184,53 @@ def check_new(
     if name is not None and name not in fields and not seeding:
         raise restriction(event_type, f"{name} is required")
     if event_type in STATUS_TYPES:
-        if not primary:
-            raise restriction(event_type, "only on the primary calendar")
-        if fields.get("attendees"):
-            raise restriction(event_type, "it cannot have attendees")
-        if fields.get("conferenceData"):
-            raise restriction(event_type, "it cannot have conference data")
+        _check_status_type(event_type, fields, primary)
     if event_type in ("outOfOffice", "focusTime"):
         if all_day:
             raise restriction(event_type, "it cannot be an all-day event")
         if fields.get("transparency", "opaque") != "opaque":
             raise restriction(event_type, "transparency must be opaque")
     elif event_type == "workingLocation":
-        if batch:
-            raise restriction(event_type, "not through the batch endpoint", "write")
-        if fields.get("visibility") != "public":
-            raise restriction(event_type, "visibility must be public")
-        if fields.get("transparency") != "transparent":
-            raise restriction(event_type, "transparency must be transparent")
-        if all_day and not one_day:
-            raise restriction(event_type, "an all-day working location spans exactly one day")
+        _check_working_location(fields, batch=batch, all_day=all_day, one_day=one_day)
     elif event_type == "birthday":
         if not one_day:
             raise restriction(event_type, "it is an all-day event of exactly one day")
-        if recurrence not in BIRTHDAY_RULES:
-            raise restriction(event_type, "its recurrence is RRULE:FREQ=YEARLY")
-        if fields.get("visibility") != "private" or fields.get("transparency") != "transparent":
-            raise restriction(event_type, "it is private and transparent")
-        extra = set(fields) - {
-            "summary",
-            "colorId",
-            "reminders",
-            "birthdayProperties",
-            "visibility",
-            "transparency",
-            "eventType",
-        }
-        if extra and insert and not seeding:
-            raise restriction(event_type, f"it cannot have {', '.join(sorted(extra))}")
+        _check_birthday(fields, recurrence, strict=insert and not seeding)
+
+
+def _check_status_type(event_type: str, fields: dict, primary: bool) -> None:
+    """Out of office, focus time and working locations: the owner's own, on the primary."""
+    if not primary:
+        raise restriction(event_type, "only on the primary calendar")
+    if fields.get("attendees"):
+        raise restriction(event_type, "it cannot have attendees")
+    if fields.get("conferenceData"):
+        raise restriction(event_type, "it cannot have conference data")
+
+
+def _check_working_location(fields: dict, *, batch: bool, all_day: bool, one_day: bool) -> None:
+    event_type = "workingLocation"
+    if batch:
+        raise restriction(event_type, "not through the batch endpoint", "write")
+    if fields.get("visibility") != "public":
+        raise restriction(event_type, "visibility must be public")
+    if fields.get("transparency") != "transparent":
+        raise restriction(event_type, "transparency must be transparent")
+    if all_day and not one_day:
+        raise restriction(event_type, "an all-day working location spans exactly one day")
+
+
+def _check_birthday(fields: dict, recurrence: list[str] | None, *, strict: bool) -> None:
+    """A yearly, private, transparent event; `strict` (an insert through the API): nothing
+    else on it."""
+    event_type = "birthday"
+    if recurrence not in BIRTHDAY_RULES:
+        raise restriction(event_type, "its recurrence is RRULE:FREQ=YEARLY")
+    if fields.get("visibility") != "private" or fields.get("transparency") != "transparent":
+        raise restriction(event_type, "it is private and transparent")
+    extra = set(fields) - _BIRTHDAY_FIELDS
+    if extra and strict:
+        raise restriction(event_type, f"it cannot have {', '.join(sorted(extra))}")
 
 
 def check_change(event_type: str, old_body: dict, new_body: dict, contact: bool) -> None:

@@ -69,7 +69,8 @@ def limit_attendees(payload: dict, max_attendees: int | None) -> dict:
 def event_json(
     cal: Calendar, ev: Event, state: GoogleCalendarState, display_tz: str | None = None
 ) -> dict:
-    """The full event resource (also for a deleted event fetched with get)."""
+    """The full event resource (also for a deleted event fetched with get), its keys in
+    Google's order."""
     tz = display_tz or cal.time_zone
     f = ev.fields
     out: dict = {
@@ -91,27 +92,41 @@ def event_json(
     else:
         out["creator"] = {"email": state.owner_email, "self": True}
         out["organizer"] = _person(state, cal)
-    out["start"] = _when(ev.start, ev.start_tz, tz)
-    out["end"] = _when(ev.end, ev.end_tz, tz)
-    if ev.recurrence:
-        out["recurrence"] = list(ev.recurrence)
-    if ev.recurring_event_id and ev.original_start is not None:
-        out["recurringEventId"] = ev.recurring_event_id
-        out["originalStartTime"] = _when(ev.original_start, ev.start_tz, tz)
+    out.update(_times(ev, tz))
     if f.get("transparency") == "transparent":
         out["transparency"] = "transparent"
     if f.get("visibility") not in (None, "default"):
         out["visibility"] = f["visibility"]
     out["iCalUID"] = ev.ical_uid
     out["sequence"] = ev.sequence
+    out.update(_the_rest(f))
+    return out
+
+
+def _times(ev: Event, tz: str) -> dict:
+    """start and end; a series' recurrence; an instance's series and original start."""
+    out: dict[str, Any] = {
+        "start": _when(ev.start, ev.start_tz, tz),
+        "end": _when(ev.end, ev.end_tz, tz),
+    }
+    if ev.recurrence:
+        out["recurrence"] = list(ev.recurrence)
+    if ev.recurring_event_id and ev.original_start is not None:
+        out["recurringEventId"] = ev.recurring_event_id
+        out["originalStartTime"] = _when(ev.original_start, ev.start_tz, tz)
+    return out
+
+
+def _the_rest(f: dict) -> dict:
+    """Guests, the conference, the passthrough fields, reminders and the event's type."""
+    out: dict = {}
     if "attendees" in f:
         out["attendees"] = f["attendees"]
     link = hangout_link(f.get("conferenceData"))
     if link:
         out["hangoutLink"] = link
-    if "conferenceData" in f:
-        out["conferenceData"] = f["conferenceData"]
     for key in (
+        "conferenceData",
         "extendedProperties",
         "guestsCanInviteOthers",
         "guestsCanModify",
