@@ -542,25 +542,10 @@ def google_body(
     attendees: dict[str, dict[str, str]] = {}
     for a in item.attendees:
         attendees.setdefault(a.email.lower(), _google_attendee(a.email, a.name, a.status))
-    description = item.description
-    conference = meet_conference(item.meeting_url) if item.meeting_url else None
-    if item.meeting_url and conference is None:
-        line = f"── calsync: meeting {item.meeting_url} ──"
-        description = f"{description}\n\n{line}" if description else line
-    changed = event_meeting is None or event_meeting != item.meeting_url
-    if changed and (conference is not None or event_id is None):
-        body["conferenceData"] = conference  # None (a patch): the event's conference goes
+    description = _with_meeting(body, item, event_id=event_id, event_meeting=event_meeting)
     if options.linked_contacts and linked is not None and not linked.is_empty():
         description = _with_block(description, linked)
-        added: list[str] = []
-        person = linked.person or Contact(name="")
-        for email in person.emails:
-            if email.lower() not in attendees:
-                attendees[email.lower()] = _google_attendee(email, person.name, "needsAction")
-                added.append(email_tag(email))
-        # Written with every block (empty when nothing was added): replaces the last tags.
-        props = body.setdefault("extendedProperties", {"private": {}})["private"]
-        props[LINKED_KEY] = " ".join(added)
+        _add_linked_person(body, attendees, linked)
     body.update(
         {
             "summary": item.title,
@@ -577,6 +562,37 @@ def google_body(
             if is_cut(text):
                 del body[key]
     return body
+
+
+def _with_meeting(
+    body: dict[str, Any], item: CalendarItem, *, event_id: str | None, event_meeting: str | None
+) -> str:
+    """The item's meeting link into `body`: a Meet link as conferenceData (only when it
+    differs from `event_meeting`), any other as our line; the description to write."""
+    description = item.description
+    conference = meet_conference(item.meeting_url) if item.meeting_url else None
+    if item.meeting_url and conference is None:
+        line = f"── calsync: meeting {item.meeting_url} ──"
+        description = f"{description}\n\n{line}" if description else line
+    changed = event_meeting is None or event_meeting != item.meeting_url
+    if changed and (conference is not None or event_id is None):
+        body["conferenceData"] = conference  # None (a patch): the event's conference goes
+    return description
+
+
+def _add_linked_person(
+    body: dict[str, Any], attendees: dict[str, dict[str, str]], linked: LinkedContacts
+) -> None:
+    """The linked person's addresses as attendees, tagged in LINKED_KEY (the tags are
+    written with every block, empty when nothing was added: they replace the last ones)."""
+    added: list[str] = []
+    person = linked.person or Contact(name="")
+    for email in person.emails:
+        if email.lower() not in attendees:
+            attendees[email.lower()] = _google_attendee(email, person.name, "needsAction")
+            added.append(email_tag(email))
+    props = body.setdefault("extendedProperties", {"private": {}})["private"]
+    props[LINKED_KEY] = " ".join(added)
 
 
 def _google_attendee(email: str, name: str, status: str) -> dict[str, str]:
