@@ -69,6 +69,43 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b else "-"
 
 
+def _first_summary(lines: Queue[str], timeout: float) -> None:
+    """Wait for a watch's first run summary line; it must say ok."""
+    try:
+        line = ""
+        while not (line.startswith("account ") and ": " in line):
+            line = lines.get(timeout=timeout)
+    except Empty:
+        raise BenchError(f"no run finished within {timeout:.0f} s") from None
+    if ": ok" not in line:
+        raise BenchError(f"watch run failed: {line.strip()[:200]}")
+
+
+def _just_after_a_run(engine: Sandbox, timeout: float) -> None:
+    """Return as a poll's requests arrive (idle polls print nothing: watch the sandbox)."""
+    deadline = time.monotonic() + timeout
+    start = engine.stats().by_service["pipedrive"]
+    while engine.stats().by_service["pipedrive"] == start:
+        if time.monotonic() > deadline:
+            raise BenchError(f"no poll within {timeout:.0f} s")
+        time.sleep(0.01)
+
+
+def _latency(api: Api, event_id: str, timeout: float) -> float | None:
+    """Retitle a Google event; seconds until its activity shows the title (None: not within
+    `timeout`)."""
+    title = f"Watch probe {time.time():.0f}"
+    since = (datetime.now(UTC) - timedelta(seconds=2)).isoformat(timespec="seconds")
+    api.patch_event(event_id, {"summary": title})
+    changed = time.perf_counter()
+    while time.perf_counter() < changed + timeout:
+        found = api.list_activities(updated_since=since.replace("+00:00", "Z"))
+        if any(a.get("subject") == title for a in found):
+            return time.perf_counter() - changed
+        time.sleep(0.1)
+    return None
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -322,48 +359,16 @@ class Bench:
                 lines.put(line)
 
         threading.Thread(target=pump, daemon=True).start()
-
-        def first_summary(timeout: float) -> None:
-            try:
-                line = ""
-                while not (line.startswith("account ") and ": " in line):
-                    line = lines.get(timeout=timeout)
-            except Empty:
-                raise BenchError(f"no run finished within {timeout:.0f} s") from None
-            if ": ok" not in line:
-                raise BenchError(f"watch run failed: {line.strip()[:200]}")
-
-        def just_after_a_run(timeout: float) -> None:
-            """Return as a poll's requests arrive (idle polls print nothing: watch the sandbox)."""
-            deadline = time.monotonic() + timeout
-            start = engine.stats().by_service["pipedrive"]
-            while engine.stats().by_service["pipedrive"] == start:
-                if time.monotonic() > deadline:
-                    raise BenchError(f"no poll within {timeout:.0f} s")
-                time.sleep(0.01)
-
         try:
-            first_summary(60)
-            just_after_a_run(shown + 60)
+            _first_summary(lines, 60)
+            _just_after_a_run(engine, shown + 60)
             time.sleep(0.5)  # let that poll finish
             before, started = engine.stats(), time.perf_counter()
             time.sleep(5 * shown)
             idle, span = engine.stats() - before, time.perf_counter() - started
             # Worst case: the change lands just after a run; it waits a whole interval.
-            event_id = floor.seeded_events[-1]
-            title = f"Watch probe {time.time():.0f}"
-            since = (datetime.now(UTC) - timedelta(seconds=2)).isoformat(timespec="seconds")
-            just_after_a_run(shown + 60)
-            api.patch_event(event_id, {"summary": title})
-            changed = time.perf_counter()
-            deadline = changed + shown + 60
-            seen = None
-            while time.perf_counter() < deadline:
-                found = api.list_activities(updated_since=since.replace("+00:00", "Z"))
-                if any(a.get("subject") == title for a in found):
-                    seen = time.perf_counter() - changed
-                    break
-                time.sleep(0.1)
+            _just_after_a_run(engine, shown + 60)
+            seen = _latency(api, floor.seeded_events[-1], shown + 60)
         finally:
             stop(proc)
         if seen is None:

@@ -370,15 +370,57 @@ async def connect_google(
         raise UsageError("give --pipedrive-token TOKEN or --pipedrive-oauth")
     # Checked before any browser opens: a missing setting is one line, not a wasted sign-in.
     pd_app = pipedrive_app_from_env() if pipedrive_oauth else None
+    browser = None
+    if open_browser:  # a machine without a browser: the address is shown instead
+        with contextlib.suppress(webbrowser.Error):
+            browser = webbrowser.get()
+    tokens = await _google_sign_in(
+        config,
+        browser=browser,
+        requests_adapter=requests_adapter,
+        on_address=on_address,
+        timeout=timeout,
+    )
+    secrets_: dict = {"google": tokens.to_json()}
+    if pd_app is not None:
+        pd_tokens = await pipedrive_sign_in(
+            pd_app,
+            open_browser=browser is not None,
+            transport=transport,
+            on_address=on_address,
+            timeout=timeout,
+        )
+        secrets_["pipedrive_oauth"] = pd_tokens.to_json()
+        api_domain = pd_tokens.extra["api_domain"]
+    else:
+        api_domain = await _pipedrive_domain(pipedrive_token, transport)
+        secrets_["pipedrive_api_token"] = pipedrive_token
+    return await _register(
+        store,
+        vault,
+        secrets_,
+        google_base=GOOGLE_API,
+        api_domain=api_domain,
+        kind="real",
+        transport=transport,
+    )
+
+
+async def _google_sign_in(
+    config: dict,
+    *,
+    browser: webbrowser.BaseBrowser | None,
+    requests_adapter: BaseAdapter | None,
+    on_address: Callable[[str], None],
+    timeout: float,
+) -> OAuthTokens:
+    """Google's installed-app OAuth: the consent address (opened in `browser` when there is
+    one), its answer on a loopback callback, and the code exchanged for tokens."""
     from google_auth_oauthlib.flow import InstalledAppFlow
 
     flow = InstalledAppFlow.from_client_config(config, scopes=[CALENDAR_SCOPE])
     if requests_adapter is not None:
         flow.oauth2session.mount("https://", requests_adapter)
-    browser = None
-    if open_browser:  # a machine without a browser: the address is shown instead
-        with contextlib.suppress(webbrowser.Error):
-            browser = webbrowser.get()
     # google-auth-oauthlib's own run_local_server blocks its thread for the whole wait; the
     # flow's parts (the consent URL with PKCE, the token exchange) are used around a
     # callback server that a cancel stops.
@@ -404,36 +446,13 @@ async def connect_google(
         raise AuthError(f"Google sign-in did not complete: {exc}") from None
     creds = flow.credentials
     installed = config["installed"]
-    tokens = OAuthTokens(
+    return OAuthTokens(
         access_token=creds.token,
         refresh_token=creds.refresh_token,
         expires_at=creds.expiry.replace(tzinfo=UTC) if creds.expiry else None,
         token_uri=installed["token_uri"],
         client_id=installed["client_id"],
         client_secret=installed["client_secret"],
-    )
-    secrets_: dict = {"google": tokens.to_json()}
-    if pd_app is not None:
-        pd_tokens = await pipedrive_sign_in(
-            pd_app,
-            open_browser=browser is not None,
-            transport=transport,
-            on_address=on_address,
-            timeout=timeout,
-        )
-        secrets_["pipedrive_oauth"] = pd_tokens.to_json()
-        api_domain = pd_tokens.extra["api_domain"]
-    else:
-        api_domain = await _pipedrive_domain(pipedrive_token, transport)
-        secrets_["pipedrive_api_token"] = pipedrive_token
-    return await _register(
-        store,
-        vault,
-        secrets_,
-        google_base=GOOGLE_API,
-        api_domain=api_domain,
-        kind="real",
-        transport=transport,
     )
 
 

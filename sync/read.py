@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from .google_api import GoogleCalendar, SyncTokenExpired
+from .google_api import EventPage, GoogleCalendar, SyncTokenExpired
 from .kinds import dropped_types, listed_types, not_imported
 from .mapping import UnmappableItem, item_from_google, item_from_pipedrive
 from .models import CalendarItem, Intent, Link, Side
@@ -44,35 +44,9 @@ async def read(
     invitation declined since) and the incremental feed did not carry the activity: the
     planner must know whether it was edited in Pipedrive."""
     window = options.window(now)
-    google, expired = services.google, False
-    types = listed_types(options)
-
-    def whole(event_types: tuple[str, ...]):
-        return google.list_events(
-            options.calendar, time_min=window[0], time_max=window[1], event_types=event_types
-        )
-
-    try:
-        page = await (
-            whole(types)
-            if full
-            else google.list_events(
-                options.calendar, sync_token=cursors.google_sync_token, event_types=types
-            )
-        )
-    except SyncTokenExpired:
-        full, expired = True, True
-        page = await whole(types)
-    google_raw = list(page.items)
-    dropped = dropped_types(options, options_used(cursors.options_used)) if full else ()
-    if dropped:
-        # The blocks no longer imported, once (their sync token is not kept: the next runs
-        # go on from the listing above, with the option's filter).
-        google_raw += (await whole(dropped)).items
-    if not full:
-        google_raw += await _vanished_instances(
-            google, options.calendar, google_raw, series_links, window
-        )
+    page, google_raw, full, expired = await _read_google(
+        services.google, options, cursors, window, full=full, series_links=series_links
+    )
     since = None
     if not full and cursors.pipedrive_updated_since:
         since = datetime.fromisoformat(cursors.pipedrive_updated_since.replace("Z", "+00:00"))
@@ -106,27 +80,78 @@ async def read(
         google_token_expired=expired,
         google_listed_at=page.listed_at,
         pipedrive_listed_at=listing.listed_at,
-        pipedrive_newest=max(
-            (
-                str(a["update_time"])
-                for a in raw_activities
-                if isinstance(a, dict) and a.get("update_time")
-            ),
-            default=None,
-        ),
-        contacts={
-            str(a["id"]): {k: a[k] for k in CONTACT_KEYS if a.get(k)}
-            for a in raw_activities
-            if isinstance(a, dict) and "id" in a
-        }
-        if options.linked_contacts
-        else {},
+        pipedrive_newest=_newest(raw_activities),
+        contacts=_contacts(raw_activities) if options.linked_contacts else {},
         calendar=options.calendar,
         calendar_tz=calendar_tz,
         calendar_used=cursors.google_calendar,
         options_used=options_used(cursors.options_used),
         intents=intents,
     )
+
+
+async def _read_google(
+    google: GoogleCalendar,
+    options: Options,
+    cursors: Cursors,
+    window: tuple[datetime, datetime],
+    *,
+    full: bool,
+    series_links: Callable[[str], list[Link]],
+) -> tuple[EventPage, list[dict], bool, bool]:
+    """Google's side: the listing (incremental from the sync token, or the window whole),
+    its raw events, whether it is full, and whether the sync token had expired (a 410)."""
+    types = listed_types(options)
+
+    def whole(event_types: tuple[str, ...]):
+        return google.list_events(
+            options.calendar, time_min=window[0], time_max=window[1], event_types=event_types
+        )
+
+    expired = False
+    try:
+        page = await (
+            whole(types)
+            if full
+            else google.list_events(
+                options.calendar, sync_token=cursors.google_sync_token, event_types=types
+            )
+        )
+    except SyncTokenExpired:
+        full, expired = True, True
+        page = await whole(types)
+    google_raw = list(page.items)
+    dropped = dropped_types(options, options_used(cursors.options_used)) if full else ()
+    if dropped:
+        # The blocks no longer imported, once (their sync token is not kept: the next runs
+        # go on from the listing above, with the option's filter).
+        google_raw += (await whole(dropped)).items
+    if not full:
+        google_raw += await _vanished_instances(
+            google, options.calendar, google_raw, series_links, window
+        )
+    return page, google_raw, full, expired
+
+
+def _newest(raw_activities: list[dict]) -> str | None:
+    """The latest update_time of a Pipedrive listing."""
+    return max(
+        (
+            str(a["update_time"])
+            for a in raw_activities
+            if isinstance(a, dict) and a.get("update_time")
+        ),
+        default=None,
+    )
+
+
+def _contacts(raw_activities: list[dict]) -> dict[str, dict]:
+    """The person, organization and deal ids of each listed activity (for linked contacts)."""
+    return {
+        str(a["id"]): {k: a[k] for k in CONTACT_KEYS if a.get(k)}
+        for a in raw_activities
+        if isinstance(a, dict) and "id" in a
+    }
 
 
 async def _read_again(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import pkgutil
 import subprocess
 import sys
@@ -72,3 +73,35 @@ def test_every_package_type_checks():
         text=True,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+MAX_FUNCTION_LINES = 80
+
+
+def long_functions(package: Path, limit: int) -> list[str]:
+    """Every function (methods and nested ones included) in `package` whose source, from its
+    first decorator to its last line, is longer than `limit` lines."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                lines = (node.end_lineno or node.lineno) - first + 1
+                if lines > limit:
+                    found.append(
+                        f"{path.relative_to(package.parent)}:{first} {node.name} ({lines})"
+                    )
+    return found
+
+
+def test_no_engine_function_is_longer_than_80_lines():
+    assert long_functions(ROOT / "sync", MAX_FUNCTION_LINES) == []
+
+
+def test_long_functions_finds_a_long_one(tmp_path):
+    """The check itself: a decorated 81-line function is found, an 80-line one is not."""
+    body = "".join(f"    x{i} = {i}\n" for i in range(78))
+    (tmp_path / "m.py").write_text(
+        f"@staticmethod\ndef long():\n{body}    return x0\n\ndef short():\n{body}    return 1\n"
+    )
+    assert long_functions(tmp_path, MAX_FUNCTION_LINES) == [f"{tmp_path.name}/m.py:1 long (81)"]

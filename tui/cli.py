@@ -11,9 +11,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sync.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE  # stdlib only: keeps start-up quick
 from sync.polling import DEFAULT_INTERVAL
+
+if TYPE_CHECKING:
+    from sync.commands import Console
 
 LIMIT_PLANS = ("off", "lite", "growth", "premium", "ultimate")
 
@@ -361,24 +365,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     console = commands.Console()
     if args.command == "connect":
-        if args.sandbox and (args.pipedrive_token or args.pipedrive_oauth):
-            raise _usage(
-                "connect --sandbox takes the sandbox's own Pipedrive credentials: drop --pipedrive-*"
-            )
-        token = _pipedrive_token(args) if args.google else None
-        if args.google and not (token or args.pipedrive_oauth):
-            raise _usage(
-                "connect --google needs --pipedrive-token - (the token on standard input), "
-                "CALSYNC_PIPEDRIVE_TOKEN, or --pipedrive-oauth"
-            )
-        return commands.connect(
-            console,
-            home=None,
-            sandbox=args.sandbox,
-            google=args.google,
-            pipedrive_token=token,
-            pipedrive_oauth=args.pipedrive_oauth,
-        )
+        return _connect(console, args)
     if args.command == "options":
         return commands.options(
             console,
@@ -388,20 +375,7 @@ def run_command(args: argparse.Namespace) -> int:
             as_json=args.json,
         )
     if args.command == "sync":
-        if args.watch:
-            if args.json or args.dry_run or args.force_delete:
-                raise _usage("--json, --dry-run and --force-delete go with --once, not --watch")
-            return commands.sync_watch(
-                console, home=None, account_id=args.account, interval=args.interval
-            )
-        return commands.sync_once(
-            console,
-            home=None,
-            account_id=args.account,
-            as_json=args.json,
-            dry_run=args.dry_run,
-            force_delete=args.force_delete,
-        )
+        return _sync(console, args)
     if args.command == "calendars":
         return commands.calendars(console, home=None, account_id=args.account, as_json=args.json)
     if args.command == "accounts":
@@ -415,6 +389,51 @@ def run_command(args: argparse.Namespace) -> int:
             console, home=None, account_id=args.account, as_json=args.json, run=args.run
         )
     raise AssertionError(args.command)
+
+
+def _connect(console: Console, args: argparse.Namespace) -> int:
+    """`calsync connect`: the sandbox's own credentials, or Google plus a Pipedrive token
+    (or Pipedrive's sign-in)."""
+    from sync import commands
+
+    if args.sandbox and (args.pipedrive_token or args.pipedrive_oauth):
+        raise _usage(
+            "connect --sandbox takes the sandbox's own Pipedrive credentials: drop --pipedrive-*"
+        )
+    token = _pipedrive_token(args) if args.google else None
+    if args.google and not (token or args.pipedrive_oauth):
+        raise _usage(
+            "connect --google needs --pipedrive-token - (the token on standard input), "
+            "CALSYNC_PIPEDRIVE_TOKEN, or --pipedrive-oauth"
+        )
+    return commands.connect(
+        console,
+        home=None,
+        sandbox=args.sandbox,
+        google=args.google,
+        pipedrive_token=token,
+        pipedrive_oauth=args.pipedrive_oauth,
+    )
+
+
+def _sync(console: Console, args: argparse.Namespace) -> int:
+    """`calsync sync --once` or `--watch` (whose flags do not mix)."""
+    from sync import commands
+
+    if args.watch:
+        if args.json or args.dry_run or args.force_delete:
+            raise _usage("--json, --dry-run and --force-delete go with --once, not --watch")
+        return commands.sync_watch(
+            console, home=None, account_id=args.account, interval=args.interval
+        )
+    return commands.sync_once(
+        console,
+        home=None,
+        account_id=args.account,
+        as_json=args.json,
+        dry_run=args.dry_run,
+        force_delete=args.force_delete,
+    )
 
 
 def _pipedrive_token(args: argparse.Namespace) -> str | None:

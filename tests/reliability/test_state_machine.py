@@ -368,23 +368,38 @@ class SyncMachine(RuleBasedStateMachine):
 
     def _converged(self) -> None:
         """Holds after a run that went through without errors."""
-        options = self.options
         events, acts = self.events(), self.acts()
+        self._pairs_agree(events, acts)
+        self._nothing_excluded_synced(events, acts)
+        # With linked contacts off, nothing of a person, organization or deal is on Google.
+        if not self.options.linked_contacts:
+            for event in events:
+                text = json.dumps(event, ensure_ascii=False)
+                assert not [s for s in CRM_SECRETS if s in text], event
+        # Nothing deleted came back.
+        alive = {_identity(item_from_google(e, "UTC")) for e in events}
+        alive |= {_identity(item_from_pipedrive(a)) for a in acts}
+        assert not (alive & self.deleted), alive & self.deleted
+
+    def _pairs_agree(self, events: list[dict], acts: list[dict]) -> None:
+        """Linked pairs are equal under the mapping."""
         by_g = {e["id"]: e for e in events}
         by_p = {str(a["id"]): a for a in acts}
-        data = self.env.store.data(self.env.account_id)
-        # Linked pairs are equal under the mapping.
-        for link in data.links():
+        for link in self.env.store.data(self.env.account_id).links():
             event, act = by_g.get(link.google_id), by_p.get(link.pipedrive_id)
             if event is None or act is None or link.google_id in self.diverged:
                 continue
             g, p = item_from_google(event, "UTC"), item_from_pipedrive(act)
             assert g.span() == p.span(), (event, act)
-            if g.private and options.private == "busy" and link.origin == "google":
+            if g.private and self.options.private == "busy" and link.origin == "google":
                 assert p.title == "Busy", (event, act)
             else:
                 assert g.title == p.title, (event, act)
-        # Nothing excluded by the options was synced.
+
+    def _nothing_excluded_synced(self, events: list[dict], acts: list[dict]) -> None:
+        """Nothing the options exclude was synced (types not pushed, Google-only events,
+        private events when they are skipped)."""
+        options = self.options
         copied = {
             ((e.get("extendedProperties") or {}).get("private") or {}).get(ACTIVITY_KEY)
             for e in events
@@ -403,15 +418,6 @@ class SyncMachine(RuleBasedStateMachine):
                 if own and event.get("visibility") == "private":
                     assert not self._linked_g(event["id"]), event
                     assert event["id"] not in made_from, event
-        # With linked contacts off, nothing of a person, organization or deal is on Google.
-        if not options.linked_contacts:
-            for event in events:
-                text = json.dumps(event, ensure_ascii=False)
-                assert not [s for s in CRM_SECRETS if s in text], event
-        # Nothing deleted came back.
-        alive = {_identity(item_from_google(e, "UTC")) for e in events}
-        alive |= {_identity(item_from_pipedrive(a)) for a in acts}
-        assert not (alive & self.deleted), alive & self.deleted
 
     @invariant()
     def store_links_are_one_to_one(self):
