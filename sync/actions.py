@@ -199,7 +199,6 @@ Write = (
 Action = Write | Relink | ForgetLink | Skip | Conflict | Note
 WRITES: tuple[type, ...] = Write.__args__  # type: ignore[attr-defined]
 Creates = CreateOnGoogle | CreateOnPipedrive
-Updates = UpdateGoogle | UpdatePipedrive | RewriteGoogle | ResetPlaceholder
 Deletes = DeleteGoogle | DeletePipedrive
 STAGES = 5
 """Writes run stage by stage: deletes (they free ids and let the guard see them), rewrites of

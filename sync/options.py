@@ -6,7 +6,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from .errors import OptionError, UsageError
 
@@ -234,10 +234,3 @@ def _validate(o: Options) -> None:
                 f"bad {flag} {days!r}: give a whole number of days from 0 to {MAX_WINDOW_DAYS}",
                 f"A whole number of days from 0 to {MAX_WINDOW_DAYS}.",
             )
-
-
-def as_sync_type(value: str) -> SyncType:
-    """Narrow a string to SyncType (UsageError if it is not one)."""
-    if value not in SYNC_TYPES:
-        raise UsageError(f"unknown --sync-type {value!r}: choose one-way or two-way")
-    return cast(SyncType, value)

@@ -87,12 +87,6 @@ def in_app_words(text: str, type_names: dict[str, str] | None = None) -> str:
     return safe_text(text)
 
 
-def type_label(account: Account, key: str) -> str:
-    """The name Pipedrive shows for an activity type key ("lunch" -> "Lunch")."""
-    names = account.extra.activity_type_names
-    return names.get(key) or key.replace("_", " ").capitalize()
-
-
 def view_for(account: Account, now: datetime) -> TimeView:
     """Times as the account's calendar shows them (the same text as the command line's)."""
     return TimeView.for_account(account.extra, now)

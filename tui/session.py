@@ -42,7 +42,6 @@ class Note:
 
 
 LogLine = SyncEvent | Note
-NEWS = ("create", "update", "delete", "conflict", "guard", "error")
 
 
 @dataclass

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from sync.errors import CalsyncError, UsageError
-from sync.options import DEFAULT_PUSH_TYPES, JSON_KEYS, Options, as_sync_type, parse_push_types
+from sync.options import DEFAULT_PUSH_TYPES, JSON_KEYS, Options, parse_push_types
 
 
 def test_defaults_and_json_keys():
@@ -100,12 +100,6 @@ def test_zero_day_window_still_covers_today():
         datetime(2026, 5, 1, 12, tzinfo=UTC)
     )
     assert (start, end) == (datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 5, 2, tzinfo=UTC))
-
-
-def test_as_sync_type():
-    assert as_sync_type("one-way") == "one-way"
-    with pytest.raises(UsageError):
-        as_sync_type("three-way")
 
 
 def test_error_classes_are_one_line_with_exit_codes():
