@@ -112,11 +112,14 @@ class GoogleWriter:
         if isinstance(action, UpdateGoogle) and action.keep_private:
             item = dataclasses.replace(item, private=True)
         own_event = isinstance(action, UpdateGoogle) and action.link.origin == "google"
+        # Linked contacts are read only when they go into the copy: with the option off (or a
+        # Busy placeholder) nothing of them is asked for (a request per write otherwise).
+        wanted = self.ctx.options.linked_contacts and not only_time
         return google_body(
             item,
             self.ctx.options,
             event_id=event_id,
-            linked=None if only_time else await self.linked.of(item.id),
+            linked=await self.linked.of(item.id) if wanted else None,
             origin=None if own_event else origin_for("pipedrive", item.id),
             default_tz=self.ctx.calendar_tz,
             only_time=only_time,

@@ -174,12 +174,17 @@ async def test_linked_contacts_on(make_env):
 async def test_linked_contacts_off(make_env):
     env = await make_env(linked_contacts=False)
     await _linked_activity(env)
+    before = (await env.stats())["requests"]["by_route"]
     await env.sync()
     (event,) = await env.google_by_summary("Contract review")
     assert event["description"] == "Go through clause 7"
     google_state = json.dumps((await env.state())["google"], ensure_ascii=False)
     for text in SECRETS:
         assert text not in google_state, text
+    # Nothing of them is even read: no activity, person, organization or deal by id.
+    after = (await env.stats())["requests"]["by_route"]
+    read = {r: n - before.get(r, 0) for r, n in after.items() if n > before.get(r, 0)}
+    assert [r for r in read if r.startswith("GET /api/v2/") and r.endswith("/{id}")] == []
 
 
 async def test_second_sync_writes_nothing(make_env):
