@@ -48,10 +48,11 @@ def events(n: int) -> list[SyncEvent]:
 def formatter():
     """The app's line formatter if the app has one, else the CLI's; and which it is."""
     try:
+        from sync.when import TimeView
         from tui.format import event_line
 
-        tz = ZoneInfo("Europe/Stockholm")
-        return (lambda e: event_line(e, tz)), "tui.format.event_line"
+        view = TimeView(ZoneInfo("Europe/Stockholm"), datetime.now(UTC))
+        return (lambda e: event_line(e, view)), "tui.format.event_line"
     except ImportError:
         from sync.commands import event_line as cli_line
 
