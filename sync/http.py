@@ -207,7 +207,13 @@ class Http:
                         raise RetryableStatus(response, 0.0)
                     self._raise_for_retry(method, url, response, idempotent)
         except RetryableStatus as exc:
-            raise self._gave_up(exc) from None
+            if exc.response.status_code == 401:
+                raise AuthError(
+                    f"{self.service} refused the credentials: reconnect the account"
+                ) from None
+            raise ServiceUnavailable(
+                f"{self.name} kept answering {exc.response.status_code} after {self.attempts} tries"
+            ) from None
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             where = str(self.client.base_url).rstrip("/") or url
             raise unreachable(self.name, where, exc) from None
@@ -265,14 +271,6 @@ class Http:
         if self._retryable(response):
             log.info("%s %s %s: %s, retrying", self.service, method, url, response.status_code)
             raise RetryableStatus(response, retry_after(response))
-
-    def _gave_up(self, exc: RetryableStatus) -> CalsyncError:
-        """What the last retryable answer means once the tries are used up."""
-        if exc.response.status_code == 401:
-            return AuthError(f"{self.service} refused the credentials: reconnect the account")
-        return ServiceUnavailable(
-            f"{self.name} kept answering {exc.response.status_code} after {self.attempts} tries"
-        )
 
     async def json(self, method: str, url: str, *, ok: tuple[int, ...] = (200,), **kwargs) -> dict:
         """Send and return the JSON body of an expected status; ApiError otherwise."""

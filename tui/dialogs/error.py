@@ -18,7 +18,7 @@ from sync.errors import (
 )
 
 
-def advice(error: BaseException | None) -> str:
+def advice(error: BaseException) -> str:
     """What a user can do about an error (the message itself says what happened)."""
     if isinstance(error, AuthError):
         return "Sign in again: use Reconnect on the Calendar sync screen (your options are kept)."
@@ -54,14 +54,14 @@ class ErrorDialog(ModalScreen[None]):
     @classmethod
     def for_error(cls, title: str, error: BaseException | None) -> ErrorDialog:
         """`error`: what went wrong; None when a worker failed without saying why."""
+        error = error if error is not None else RuntimeError("it stopped without saying why")
         from ..format import in_app_words
 
-        if error is None:
-            message = "It stopped without saying why."
-        elif isinstance(error, CalsyncError):
-            message = in_app_words(str(error))
-        else:
-            message = f"{type(error).__name__}: {error}"
+        message = (
+            in_app_words(str(error))
+            if isinstance(error, CalsyncError)
+            else f"{type(error).__name__}: {error}"
+        )
         return cls(title, message, advice(error))
 
     def compose(self) -> ComposeResult:

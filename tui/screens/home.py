@@ -12,12 +12,13 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Static
 
 from sync.errors import CalsyncError
-from sync.store import AccountState
 
 from ..format import status_of
 from ..widgets.account_card import PAUSED, AccountCard
 
 if TYPE_CHECKING:
+    from sync.store import AccountState
+
     from ..app import CalsyncApp
 
 
@@ -93,11 +94,12 @@ class HomeScreen(Screen):
         return account, session, summary, status_of(account, session)
 
     async def _rebuild(self) -> None:
+        assert self._listed is not None  # set before each rebuild
         active = self.query_one("#active", Vertical)
         previous = self.query_one("#previous", Vertical)
         focused_id = self.focused.id if self.focused is not None else None
         cards: dict[str, list] = {"active": [], "previously_synced": []}
-        for account_id, state, _ in self._listed or ():
+        for account_id, state, _ in self._listed:
             cards[state].append(AccountCard(*self._card_data(account_id)))
         if not cards["active"]:
             cards["active"].append(
