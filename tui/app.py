@@ -23,7 +23,7 @@ from sync.runner import run_once
 from sync.snapshot import options_unsynced
 from sync.store import Account, Store
 from sync.vault import Vault
-from sync.watch import RunEvent, Stopped, Unreachable, watch
+from sync.watch import RunEvent, Stopped, Unreachable, WatchItem, watch
 from sync.wording import plural
 
 from .commands import CalsyncCommands
@@ -381,21 +381,26 @@ class CalsyncApp(App):
         try:
             async with contextlib.aclosing(items):
                 async for item in items:
-                    if isinstance(item, RunEvent):
-                        batcher.add(item.event)
-                    elif isinstance(item, Unreachable):
-                        # The app stops and says so (a dialog); Sync now tries again.
-                        raise item.error
-                    elif isinstance(item, Stopped):
-                        self.post_message(StoppedElsewhere(account_id))
-                    else:
-                        batcher.flush()
-                        session.next_run = item.until
-                        self.post_message(SessionChanged(account_id))
+                    self._watched(session, batcher, item)
                     if stopped():
                         break
         finally:
             batcher.flush()
+
+    def _watched(self, session: SyncSession, batcher: Batcher, item: WatchItem) -> None:
+        """One item of an account's watch: a run's event, the wait until the next run, or
+        why the watch ends (an unreachable service; the account stopped elsewhere)."""
+        if isinstance(item, RunEvent):
+            batcher.add(item.event)
+        elif isinstance(item, Unreachable):
+            # The app stops and says so (a dialog); Sync now tries again.
+            raise item.error
+        elif isinstance(item, Stopped):
+            self.post_message(StoppedElsewhere(session.account_id))
+        else:
+            batcher.flush()
+            session.next_run = item.until
+            self.post_message(SessionChanged(session.account_id))
 
     def on_sync_events(self, message: SyncEvents) -> None:
         session = self.session(message.account_id)
