@@ -169,7 +169,7 @@ class _Undo(_Run):
             out.append(event)
         return out
 
-    async def _apply(
+    async def _undo_apply(
         self, up, images, options, account, data, services
     ) -> AsyncIterator[SyncEvent]:
         undo = UndoStore(data.folder)
