@@ -171,3 +171,13 @@ def keep(
     store = UndoStore(data.folder)
     store.save(Images(runs[-1].run, runs[-1].at, options, calendar_tz, tuple(entries)))
     store.prune({r.run: r.at for r in runs}, now)
+
+
+def undone_note(data: Any) -> str:
+    """ "run N was undone" when the account's last run is the undo of run N, else ''."""
+    undone = UndoStore(data.folder).state().undone
+    runs = data.runs()
+    if not undone or not runs:
+        return ""
+    last = runs[-1].run
+    return next((f"run {run} was undone" for run, by in undone.items() if by == last), "")
