@@ -216,6 +216,7 @@ class _Run:
                 "pipedrive": the_plan.deletes("pipedrive"),
             },
             examples={side: the_plan.deleted_titles(side) for side in ("google", "pipedrive")},
+            ids={side: the_plan.deleted_ids(side) for side in ("google", "pipedrive")},
             links=n_links,
         )
         if not self.dry_run:

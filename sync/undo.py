@@ -146,7 +146,8 @@ class _Undo(_Run):
 
     def _held(self, up: UndoPlan, held: str, data: AccountData, services: Services) -> SyncEvent:
         deletes = {side: up.plan.deletes(side) for side in ("google", "pipedrive")}  # type: ignore[arg-type]
-        event = self.emit("guard", held, deletes=deletes)
+        ids = {side: up.plan.deleted_ids(side) for side in ("google", "pipedrive")}  # type: ignore[arg-type]
+        event = self.emit("guard", held, deletes=deletes, ids=ids)
         self.summary.status = "guarded"
         if not self.dry_run:
             self._commit(data, services)

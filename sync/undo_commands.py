@@ -9,7 +9,11 @@ from typing import Any
 
 from . import accounts as acc
 from .commands import Console, _open, _printer, _summary_line
-from .errors import EXIT_FAILED, EXIT_GUARDED, CalsyncError
+from .errors import EXIT_FAILED, EXIT_GUARDED, EXIT_OK, CalsyncError
+from .explain import explain as explain_item
+from .explain import lines, look_up
+from .safe_text import safe_text
+from .services import open_services
 from .store import Account, Store
 from .undo import undo_run
 from .vault import Vault
@@ -94,3 +98,39 @@ def undo(
             f"change its options if need be, then `calsync reconnect {account.id}`."
         )
     return code
+
+
+async def _look_up(found, account: Account, vault: Vault, now, transport) -> None:
+    services = open_services(account, vault, transport=transport)
+    try:
+        await look_up(found, services, account.options, account.extra.calendar_tz, now)
+    except CalsyncError:
+        pass  # offline: what the log says is the answer
+    finally:
+        await services.aclose()
+
+
+def explain(
+    console: Console,
+    *,
+    home: Path | None,
+    account_id: str | None,
+    item: str,
+    as_json: bool,
+    transport=None,
+) -> int:
+    """What calsync did to ITEM and why (sync/explain.py)."""
+    store, vault = _open(home)
+    account = acc.pick_account(store, account_id, active_only=False)
+    found = explain_item(store.data(account.id), item)
+    if len(found) == 1 and not found[0].touches and found[0].link is None:
+        asyncio.run(_look_up(found[0], account, vault, console.clock(), transport))
+    if as_json:
+        console.json([f.to_json() for f in found] if len(found) > 1 else found[0].to_json())
+        return EXIT_OK
+    for number, one in enumerate(found):
+        if number:
+            console.print()
+        for line in lines(one):
+            console.print(safe_text(line))
+    return EXIT_OK

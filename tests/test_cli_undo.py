@@ -53,3 +53,17 @@ def test_undo_a_first_sync_from_the_command_line(connected):
 
 def test_undo_with_nothing_to_undo_is_one_line(connected):
     one_line_error(calsync("undo", ok=False), 2, "no run to undo")
+
+
+def test_explain_from_the_command_line(connected):
+    calsync("sync", "--once")
+    run1 = json.loads(calsync("log", "--json", "--run", "1").stdout)
+    create = next(e for e in run1["events"] if e["kind"] == "create")
+    out = json.loads(calsync("explain", create["item_id"], "--json").stdout)
+    assert out["seen"] and out["outcome"]["run"] == 1
+    assert out["outcome"]["rule"].startswith("synced (new ")
+    assert out["pair"] and create["item_id"] in (out["pair"]["google_id"], out["pair"]["pipedrive_id"])
+    text = calsync("explain", create["item_id"]).stdout
+    assert text.startswith("pair: Google event ") and "runs that touched it:" in text
+    never = calsync("explain", "no-such-item-42").stdout
+    assert "never seen" in never

@@ -315,6 +315,17 @@ def _undo_parsers(sub) -> None:
         help="apply an undo that the mass-deletion guard held",
     )
     un.add_argument("--account", metavar="ID", help="which account (when there are several)")
+    ex = sub.add_parser(
+        "explain",
+        help="what calsync did to an item, and why",
+        description="ITEM is a Google event id, a Pipedrive activity id, or words of a title. "
+        "Prints the pair it belongs to, the planner's rule behind its last outcome (synced, "
+        "skipped with the reason code and the option behind it, a conflict and its loser, "
+        "the mass-deletion guard) and the runs that touched it.",
+    )
+    ex.add_argument("item", metavar="ITEM", help="an event id, an activity id or a title")
+    ex.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    ex.add_argument("--account", metavar="ID", help="which account (when there are several)")
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
@@ -453,6 +464,12 @@ def run_command(args: argparse.Namespace) -> int:
             as_json=args.json,
             dry_run=args.dry_run,
             force_delete=args.force_delete,
+        )
+    if args.command == "explain":
+        from sync import undo_commands
+
+        return undo_commands.explain(
+            console, home=None, account_id=args.account, item=args.item, as_json=args.json
         )
     raise AssertionError(args.command)
 
