@@ -62,7 +62,10 @@ def test_explain_from_the_command_line(connected):
     out = json.loads(calsync("explain", create["item_id"], "--json").stdout)
     assert out["seen"] and out["outcome"]["run"] == 1
     assert out["outcome"]["rule"].startswith("synced (new ")
-    assert out["pair"] and create["item_id"] in (out["pair"]["google_id"], out["pair"]["pipedrive_id"])
+    assert out["pair"] and create["item_id"] in (
+        out["pair"]["google_id"],
+        out["pair"]["pipedrive_id"],
+    )
     text = calsync("explain", create["item_id"]).stdout
     assert text.startswith("pair: Google event ") and "runs that touched it:" in text
     never = calsync("explain", "no-such-item-42").stdout
