@@ -140,15 +140,19 @@ class Recorder:
             else:
                 self._before[key] = None
                 wanted.append((action.side, item_id))
+        events = [item_id for side, item_id in wanted if side == "google"]
+        if events:  # one batch request for a chunk's events
+            found = await read_events(services, events, calendar_id, tz)
+            self._before.update((("google", i), item) for i, item in found.items())
         gate = asyncio.Semaphore(FETCH_CONCURRENCY)
 
-        async def fetch(side: Side, item_id: str) -> None:
+        async def fetch(item_id: str) -> None:
             async with gate:
-                self._before[(side, item_id)] = await _read(
-                    services, side, item_id, calendar_id, tz
+                self._before[("pipedrive", item_id)] = await _read(
+                    services, "pipedrive", item_id, calendar_id, tz
                 )
 
-        await asyncio.gather(*(fetch(side, item_id) for side, item_id in wanted))
+        await asyncio.gather(*(fetch(i) for side, i in wanted if side == "pipedrive"))
 
     def _seen_item(self, side: Side, item_id: str) -> CalendarItem | None:
         if self._seen is None:
@@ -194,3 +198,17 @@ async def _read(
 
 
 read_item = _read
+
+
+async def read_events(
+    services: Any, event_ids: list[str], calendar_id: str, tz: str
+) -> dict[str, CalendarItem | None]:
+    """Events by id through batch requests (None: gone, or not readable now)."""
+    google = services.google
+    results = await google.batch([google.op_get(calendar_id, i) for i in event_ids])
+    out: dict[str, CalendarItem | None] = {}
+    for event_id, result in zip(event_ids, results, strict=True):
+        body = result.body if result.status == 200 else None
+        alive = isinstance(body, dict) and body.get("status") != "cancelled"
+        out[event_id] = item_from_google(body, tz) if alive else None  # type: ignore[arg-type]
+    return out

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 import httpx
 
 from .actions import Plan, Skip, guard
-from .before_images import FETCH_CONCURRENCY, Entry, read_item
+from .before_images import FETCH_CONCURRENCY, Entry, read_events, read_item
 from .errors import CalsyncError, UsageError
 from .executor import Executor
 from .mapping import item_from_pipedrive, marker_google_id
@@ -217,18 +217,20 @@ class _Undo(_Run):
 
 
 async def _read_current(services: Services, images: Images, calendar_id: str) -> Current:
-    """Every item the run wrote, as it is now (None: gone)."""
+    """Every item the run wrote, as it is now (None: gone): Google's in batch requests."""
     gate = asyncio.Semaphore(FETCH_CONCURRENCY)
-    out: Current = {}
     keys = list(dict.fromkeys((e.side, e.id) for e in images.entries))
+    events = [i for side, i in keys if side == "google"]
+    found = await read_events(services, events, calendar_id, images.calendar_tz) if events else {}
+    out: Current = {("google", i): item for i, item in found.items()}
 
-    async def one(side, item_id) -> None:
+    async def one(item_id: str) -> None:
         async with gate:
-            out[(side, item_id)] = await read_item(
-                services, side, item_id, calendar_id, images.calendar_tz
+            out[("pipedrive", item_id)] = await read_item(
+                services, "pipedrive", item_id, calendar_id, images.calendar_tz
             )
 
-    await asyncio.gather(*(one(side, item_id) for side, item_id in keys))
+    await asyncio.gather(*(one(i) for side, i in keys if side == "pipedrive"))
     return out
 
 

@@ -195,3 +195,25 @@ async def test_runs_older_than_the_retention_cannot_be_undone(env):
         await undo(env, run=1)
     result = await undo(env, run=22)
     assert result.exit_code == 0
+
+
+async def test_undo_an_activity_rename_puts_the_events_old_title_back(env):
+    activity = await env.p_create(subject="Demo", type="meeting", due_date="2026-03-24",
+                                  due_time="10:00", duration="01:00")  # fmt: skip
+    await env.sync()
+    (event,) = await env.google_events()
+    env.advance()
+    await env.sync()  # our own create seen again: the event is quiet from now on
+    env.advance()
+    await env.p_patch(activity["id"], subject="Demo (new time)", due_time="14:00")
+    carried = await env.sync()
+    assert carried.summary["google"]["updated"] == 1
+    # The event was not in the run's listing: its content before the write was read by id.
+    routes = (await env.stats())["requests"]["by_route"]
+    assert routes.get("batch: GET /calendar/v3/calendars/{calendar_id}/events/{event_id}") == 1
+
+    result = await undo(env)
+    assert result.exit_code == 0, result.events
+    back = await env.g_get(event["id"])
+    assert back["summary"] == "Demo" and back["start"] == event["start"]
+    assert (await env.p_get(activity["id"]))["subject"] == "Demo (new time)"
