@@ -12,7 +12,7 @@ from sync import undo_store
 from sync.store import Store
 
 from ..engine.test_undo import undo
-from .helpers import compare, copies, record, size, snapshot
+from .helpers import compare, copies, crash_sweep, record, size, snapshot
 from .test_crash_points import DyingTransport, Killed, Killer, build
 
 
@@ -83,19 +83,8 @@ async def test_the_undo_makes_more_than_50_writes(make_env, monkeypatch):
 async def test_an_undo_killed_after_every_write_converges(make_env, monkeypatch, block):
     expected, _ = await baseline(make_env, monkeypatch)
     ks = [k for k in range(1, WRITES + 1) if k % BLOCKS == block]
-    lost = extra = 0
-    failures: list[str] = []
-    for k in ks:
-        monkeypatch.undo()
-        got, writes = await undo_crash_and_recover(make_env, monkeypatch, k)
-        assert writes == k
-        lost_k, extra_k = compare(expected, got)
-        lost, extra = lost + lost_k, extra + extra_k
-        if lost_k or extra_k:
-            diff = {
-                side: (dict(expected[side] - got[side]), dict(got[side] - expected[side]))
-                for side in ("google", "pipedrive")
-            }
-            failures.append(f"k={k}: {diff}")
-    record(undo_crash_points_injected=len(ks), undo_items_lost=lost, undo_duplicates=extra)
+    failures, lost, extra = await crash_sweep(
+        monkeypatch, ks, expected, lambda k: undo_crash_and_recover(make_env, monkeypatch, k)
+    )
+    record(undo_crash_points_injected=len(ks), items_lost=lost, duplicates=extra)
     assert failures == []
