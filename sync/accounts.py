@@ -25,6 +25,7 @@ from .errors import (
     AuthError,
     CalsyncError,
     NotFound,
+    NotSyncing,
     OptionError,
     ServiceUnavailable,
     UsageError,
@@ -302,6 +303,21 @@ async def _register(
         "activity_types": tuple(active_types),
         "activity_type_names": type_names(types),
     }
+    with store.accounts_changing():
+        return _add_or_reuse(store, vault, secrets_, email, me, api_domain, learnt, active_types)
+
+
+def _add_or_reuse(
+    store: Store,
+    vault: Vault,
+    secrets_: dict,
+    email: str,
+    me: dict,
+    api_domain: str,
+    learnt: dict,
+    active_types: list[str],
+) -> Connected:
+    """The known account of this identity brought back, or a new one (under the index lock)."""
     known = store.find_account(email, me.get("email", ""), api_domain)
     if known is not None:
         was_syncing = known.state == "active" and not known.needs_reconnect
@@ -475,9 +491,9 @@ def no_account_error(store: Store) -> CalsyncError:
     )
 
 
-def not_syncing_error(account: Account) -> CalsyncError:
+def not_syncing_error(account: Account) -> NotSyncing:
     """A sync asked of a stopped account (for the runner to raise)."""
-    return CalsyncError(
+    return NotSyncing(
         f"account {account.id} is not syncing: `calsync reconnect {account.id}` brings it back"
     )
 

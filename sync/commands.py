@@ -25,7 +25,7 @@ from .safe_text import safe_json, safe_text
 from .store import Account, Store
 from .undo_store import undone_note
 from .vault import Vault
-from .watch import RunEvent, Waiting, watch
+from .watch import RunEvent, Stopped, Waiting, watch
 from .when import TimeView, machine_view
 from .wording import plural
 
@@ -419,6 +419,7 @@ def sync_watch(
 
     async def loop() -> int:
         quiet: set[str] = set()
+        watched = set(targets)
         printers: dict[str, tuple[Callable[[SyncEvent], None], dict[str, Any]]] = {}
         async for item in watch(targets, run, interval=interval, budget=budget, clock=clock,
                                 sleep=sleep, runs=runs):  # fmt: skip
@@ -442,6 +443,11 @@ def sync_watch(
                         f"calsync: account {item.account_id}: polling every {item.seconds:.0f}s to "
                         f"spare Pipedrive's daily budget ({item.budget_left or 0:,} tokens left today)\n"
                     )
+            elif isinstance(item, Stopped):
+                printers.pop(item.account_id, None)
+                watched.discard(item.account_id)
+                left = "; no account left to watch" if not watched else ""
+                console.err.write(f"calsync: {item.error} (no longer watched){left}\n")
             else:
                 console.err.write(f"calsync: {item.error}; trying again in {item.seconds:g}s\n")
         return EXIT_OK

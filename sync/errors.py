@@ -42,6 +42,11 @@ class ServiceUnavailable(CalsyncError):
     """Google or Pipedrive could not be reached or kept failing after retries."""
 
 
+class NotSyncing(CalsyncError):
+    """A run asked of an account that is not syncing (stopped here or by another process:
+    a watch drops it and goes on with the others)."""
+
+
 class NotFound(CalsyncError):
     """An unknown calendar, activity type or account."""
 

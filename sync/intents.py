@@ -4,13 +4,16 @@
 A run killed between a write landing and its link being saved leaves the intent behind; the
 next run's planner settles it (sync/planner.py `_settle`): a target that holds exactly the
 predicted content was written by calsync, not edited by someone, and a target gone after a
-delete intent was deleted by calsync. Creates need no intent: their copies carry a marker
-(a Pipedrive note, a deterministic Google id and origin) that the planner relinks.
+delete intent was deleted by calsync. A create's copy carries a marker (a Pipedrive note, a
+deterministic Google id and origin) that the planner relinks it by; its intent keeps what the
+pair was when the copy was made, so that an edit to the original made after the kill and
+before the next run is carried over instead of being taken as synced.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
 
 from .actions import (
@@ -20,10 +23,11 @@ from .actions import (
     RewriteGoogle,
     UpdateGoogle,
     UpdatePipedrive,
+    Write,
     pair_key,
 )
 from .mapping import item_from_google, item_from_pipedrive
-from .models import CalendarItem, Intent, Link
+from .models import CalendarItem, Intent, Link, Side
 
 
 def for_delete(action: DeleteGoogle | DeletePipedrive) -> Intent:
@@ -74,3 +78,17 @@ def for_pipedrive_update(
             after, google_fingerprint=event.fingerprint(), google_version=event.version
         )
     return Intent(pair_key(action), "update", "pipedrive", link.pipedrive_id, expect, after)
+
+
+def for_create(
+    action: Write,
+    original: CalendarItem,
+    copy: CalendarItem,
+    origin: Side,
+    now: datetime,
+) -> Intent:
+    """A copy about to be made of `original` (`copy`: the copy as the mapping predicts it,
+    under any id): the pair's link as of now, to relink the copy by when its answer is lost."""
+    google, pipedrive = (copy, original) if action.side == "google" else (original, copy)
+    after = Link.from_items(google, pipedrive, origin=origin, synced_at=now)
+    return Intent(pair_key(action), "create", action.side, original.id, after=after)

@@ -299,15 +299,18 @@ class Intent:
 
     key: str
     """The pair: its link's Google id when the write was decided."""
-    kind: Literal["update", "delete"]
+    kind: Literal["update", "delete", "create"]
     side: Side
     """The side written."""
     target: str
-    """The id written on that side."""
+    """The id written on that side; for a create, the id of the item copied (on the other
+    side: the copy's own id is not known before the answer)."""
     expect: str = ""
     """An update: the target's fingerprint once written."""
     after: Link | None = None
-    """An update: the pair's link once written (the target's version is learnt on reading it)."""
+    """An update: the pair's link once written (the target's version is learnt on reading it).
+    A create: the pair's link as of the create (the copy's id and version learnt on finding
+    it by its marker), so that a change made to either side since still counts as one."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -322,7 +325,7 @@ class Intent:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Intent:
         kind, side = shapes.text(data, "kind"), shapes.text(data, "side")
-        if kind not in ("update", "delete") or side not in SIDES:
+        if kind not in ("update", "delete", "create") or side not in SIDES:
             raise ShapeError(f"intent of kind {kind!r} on side {side!r}")
         after = shapes.mapping(data, "after", None, null=True)
         return cls(

@@ -39,7 +39,7 @@ from .mapping import (
     too_big_for_pipedrive,
     zone,
 )
-from .models import CalendarItem, Link, Side
+from .models import CalendarItem, Intent, Link, Side
 from .options import Options, PrivateMode
 from .snapshot import Snapshot
 
@@ -128,6 +128,12 @@ def _settle(rules: _Rules, snapshot: Snapshot, links: list[Link]) -> list[Link]:
         return links
     by_google = {link.google_id: link for link in links}
     for intent in snapshot.intents:
+        if intent.kind == "create":
+            found = _created_copy(snapshot, intent, by_google)
+            if found is not None:
+                rules.out.append(Relink(found, "a create of an interrupted run, seen through"))
+                by_google[found.google_id] = found
+            continue
         link = by_google.get(intent.key.removeprefix("link:"))
         if link is None:
             continue
@@ -149,6 +155,31 @@ def _settle(rules: _Rules, snapshot: Snapshot, links: list[Link]) -> list[Link]:
                 rules.out.append(ForgetLink(link, "deleted by an interrupted run"))
                 del by_google[link.google_id]
     return list(by_google.values())
+
+
+def _created_copy(snapshot: Snapshot, intent: Intent, by_google: dict[str, Link]) -> Link | None:
+    """The link of a copy an interrupted run made (found by its marker) as of when it was
+    made: an edit to the original since then then shows as a change the tables carry over."""
+    assert intent.after is not None
+    original: Side = "pipedrive" if intent.side == "google" else "google"
+    linked_g, linked_p = set(by_google), {link.pipedrive_id for link in by_google.values()}
+    copies, linked = (linked_g, linked_p) if intent.side == "google" else (linked_p, linked_g)
+    if intent.target in linked:
+        return None  # a later run linked it already
+    items = snapshot.google if intent.side == "google" else snapshot.pipedrive
+    for copy in items.values():
+        if copy.deleted or copy.peer() != (original, intent.target) or copy.id in copies:
+            continue
+        if intent.side == "google":
+            return dataclasses.replace(
+                intent.after, google_id=copy.id, google_version=copy.version,
+                google_fingerprint=copy.fingerprint(),
+            )  # fmt: skip
+        return dataclasses.replace(
+            intent.after, pipedrive_id=copy.id, pipedrive_version=copy.version,
+            pipedrive_fingerprint=copy.fingerprint(),
+        )  # fmt: skip
+    return None
 
 
 # ---------------------------------------------------------------- linked pairs

@@ -856,6 +856,11 @@ class Store:
                 self._index_locked = False
                 os.close(fd)  # closing the file releases the lock
 
+    def accounts_changing(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the accounts index's process lock around a find-then-add (a connect): two
+        `calsync connect` of one identity at once make one account, not two."""
+        return self._changing_index()
+
     def accounts(self, state: AccountState | None = None) -> list[Account]:
         self._fresh()
         found = sorted(self._accounts.values(), key=lambda a: (_sort_key(a.id), a.id))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from . import polling
-from .errors import ServiceUnavailable
+from .errors import NotSyncing, ServiceUnavailable
 from .models import SyncEvent
 from .quiet import QuietIdleRuns
 
@@ -53,7 +53,16 @@ class Unreachable:
     seconds: float
 
 
-WatchItem = RunEvent | Waiting | Unreachable
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    """The account stopped syncing while watched (`calsync disconnect`, "Stop syncing" or an
+    undo, here or in another process): the watch goes on without it."""
+
+    account_id: str
+    error: NotSyncing
+
+
+WatchItem = RunEvent | Waiting | Unreachable | Stopped
 
 
 async def watch(
@@ -70,9 +79,10 @@ async def watch(
     """Run `accounts` until the consumer stops (or for `runs` rounds).
 
     `budget(account id)`: Pipedrive's daily budget as that account's last run left it.
-    A ServiceUnavailable is reported and retried at the next interval; any other error ends
-    the watch (a revoked sign-in: the account needs a reconnect). `stopped()` is asked after
-    each sleep: once it says so, no run starts again."""
+    A ServiceUnavailable is reported and retried at the next interval; an account found
+    stopped is reported and left out from then on (the watch ends when none is left); any
+    other error ends the watch (a revoked sign-in: the account needs a reconnect).
+    `stopped()` is asked after each sleep: once it says so, no run starts again."""
     due = {account_id: clock() for account_id in accounts}
     # What counts as "now" for who is due: the clock, or the time a sleep was meant to reach,
     # whichever is later (a frozen test clock, or a sleep woken early to run at once).
@@ -81,7 +91,7 @@ async def watch(
     told: dict[str, float] = {}  # the last stretched wait said, per account
     n = 0
     while runs is None or n < runs:
-        for account_id in accounts:
+        for account_id in list(due):
             if due[account_id] > reached:
                 continue
             wait = interval
@@ -104,9 +114,15 @@ async def watch(
                 )
             except ServiceUnavailable as exc:
                 yield Unreachable(account_id, exc, interval)
+            except NotSyncing as exc:
+                del due[account_id]
+                yield Stopped(account_id, exc)
+                continue
             rounds[account_id] += 1
             due[account_id] = clock() + timedelta(seconds=wait)
         n += 1
+        if not due:
+            return
         if runs is None or n < runs:
             target = min(due.values())
             await sleep(max(0.0, (target - clock()).total_seconds()))

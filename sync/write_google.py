@@ -56,7 +56,10 @@ class GoogleWriter:
                 pending.append((action, chosen_id))
         if not ops:
             return events
-        await self.ledger.durable()  # the intents (and dropped links) before the writes go
+        if any(not isinstance(a, CreateOnGoogle) or a.replaces for a, _ in pending):
+            # The intents (and dropped links) on disk before the writes go. A chunk of new
+            # copies only needs its create intents written (a kill keeps them), as Pipedrive's.
+            await self.ledger.durable()
         results = await self.google.batch(ops)
         for (action, chosen_id), result in zip(pending, results, strict=True):
             try:
@@ -110,7 +113,12 @@ class GoogleWriter:
                 # A restore: the old pair is forgotten for good before its copy is made again.
                 self.ledger.forget(action.replaces)
             event_id = google_event_id(self.ctx.id_seed, action.item.id)
-            return self.google.op_insert(cal, await self._body(action, event_id)), event_id
+            body = await self._body(action, event_id)
+            copy = item_from_google(body, self.ctx.calendar_tz)
+            self.ledger.intend(
+                intents.for_create(action, action.item, copy, "pipedrive", self.ctx.now)
+            )
+            return self.google.op_insert(cal, body), event_id
         current = self.ctx.seen.google.get(action.link.google_id) if self.ctx.seen else None
         intent = intents.for_google_update(action, body, current, self.ctx.calendar_tz)
         if intent is not None:

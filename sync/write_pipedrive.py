@@ -134,6 +134,10 @@ class PipedriveWriter:
     ) -> list[SyncEvent]:
         marker = pipedrive_marker(item.id)
         body = pipedrive_body(item, self.ctx.options, marker=marker, private_mode=mode, create=True)
+        copy = item_from_pipedrive({**body, "id": 0})
+        # Written to the journal at once (a SIGKILL keeps it), not waited on to disk: lost only
+        # with the machine, when the copy is still relinked by its marker, as it is now.
+        self.ledger.intend(intents.for_create(action, item, copy, origin, self.ctx.now))
         created = await self.pipedrive.create_activity(body, marker=marker, started=self.ctx.now)
         self.ledger.pair(item, item_from_pipedrive(created), origin)
         self.outcome.count("pipedrive", "create")

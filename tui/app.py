@@ -23,7 +23,7 @@ from sync.runner import run_once
 from sync.snapshot import options_unsynced
 from sync.store import Account, Store
 from sync.vault import Vault
-from sync.watch import RunEvent, Unreachable, watch
+from sync.watch import RunEvent, Stopped, Unreachable, watch
 from sync.wording import plural
 
 from .commands import CalsyncCommands
@@ -32,7 +32,7 @@ from .dialogs.confirm import ConfirmDialog
 from .dialogs.error import ErrorDialog
 from .dialogs.guard import GuardDialog
 from .help import HelpScreen
-from .messages import SessionChanged, SyncEvents
+from .messages import SessionChanged, StoppedElsewhere, SyncEvents
 from .session import Batcher, SyncSession
 
 WATCH_INTERVAL = DEFAULT_INTERVAL
@@ -386,6 +386,8 @@ class CalsyncApp(App):
                     elif isinstance(item, Unreachable):
                         # The app stops and says so (a dialog); Sync now tries again.
                         raise item.error
+                    elif isinstance(item, Stopped):
+                        self.post_message(StoppedElsewhere(account_id))
                     else:
                         batcher.flush()
                         session.next_run = item.until
@@ -499,6 +501,16 @@ class CalsyncApp(App):
         self.log_note(account_id, "Stopped syncing: nothing was deleted; Reconnect brings it back")
         self.notify(f"Stopped syncing {account.email}", timeout=4)
         self.go_home()
+        self._refresh_home()
+
+    def on_stopped_elsewhere(self, message: StoppedElsewhere) -> None:
+        account = self.store.account(message.account_id)
+        self.stop_watch(message.account_id)
+        self.log_note(
+            message.account_id,
+            "Stopped syncing outside the app: nothing was deleted; Reconnect brings it back",
+        )
+        self.notify(f"{account.email} stopped syncing outside the app", timeout=6)
         self._refresh_home()
 
     @work(group="account", exit_on_error=False, description="Reconnecting an account")

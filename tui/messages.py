@@ -26,3 +26,12 @@ class SessionChanged(Message):
     def can_replace(self, message: Message) -> bool:
         # Only the latest state matters: a burst of changes collapses into one repaint.
         return isinstance(message, SessionChanged) and message.account_id == self.account_id
+
+
+class StoppedElsewhere(Message):
+    """The account stopped syncing outside this app (`calsync disconnect` in a terminal, or
+    an undo) while the app was syncing it."""
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__()
+        self.account_id = account_id

@@ -95,3 +95,39 @@ async def test_the_budget_maths_follow_the_injected_clock_at_any_hour(env: Env, 
     affordable = budget.left * BUDGET_SHARE / budget.spent
     expected = max(DEFAULT_INTERVAL, until_reset if affordable < 1 else until_reset / affordable)
     assert waits[-1] == pytest.approx(expected)
+
+
+async def test_an_account_stopped_by_another_process_leaves_the_watch_and_stays_stopped(env: Env):
+    """`calsync disconnect` in another terminal while a watch runs: the watch says so, drops
+    the account (no run syncs it again, so nothing it imports or writes) and ends when no
+    account is left; the disconnect is not reverted."""
+    from sync.accounts import disconnect
+    from sync.store import Store
+    from sync.watch import Stopped
+
+    items = []
+    slept = 0
+
+    async def sleep(seconds: float) -> None:
+        nonlocal slept
+        slept += 1
+        if slept == 2:  # between the second and the third run: the other process
+            other = Store(env.home)
+            disconnect(other, other.account(env.account_id))
+            other.close()
+            await _event(env, "After the disconnect")
+
+    def run(account_id: str, now: datetime):
+        return run_once(env.store, env.vault, account_id, transport=env.transport, now=now,
+                        retry_wait=0.001)  # fmt: skip
+
+    async for item in watch([env.account_id], run, interval=DEFAULT_INTERVAL,
+                            budget=lambda _: None, clock=env.sandbox.clock.now, sleep=sleep,
+                            runs=10):  # fmt: skip
+        items.append(item)
+    stopped = [item for item in items if isinstance(item, Stopped)]
+    assert [s.account_id for s in stopped] == [env.account_id] and items[-1] is stopped[0]
+    assert "is not syncing" in str(stopped[0].error)
+    assert sum(isinstance(item, Waiting) for item in items) == 2  # two runs, then dropped
+    assert env.store.account(env.account_id).state == "previously_synced"
+    assert await env.activities() == []  # the event made after the disconnect stays on Google

@@ -45,6 +45,7 @@ def table(totals: Counter, faults: Counter, seconds: float, outcome: str) -> str
         ("state machine sync runs checked", totals["machine_syncs"]),
         ("bad inputs tried", totals["bad_inputs"]),
         ("store / process faults tried", totals["store_faults"]),
+        ("second processes on one account (real processes)", totals["concurrent_processes"]),
         ("places scanned for tokens", totals["security_scans"]),
         ("items lost", totals["items_lost"]),
         ("duplicates made", totals["duplicates"]),

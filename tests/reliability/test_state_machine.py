@@ -27,7 +27,9 @@ from hypothesis.stateful import (
 
 from sandbox.app import create_app
 from sandbox.faults import KINDS
-from sync.errors import CalsyncError
+from sync import accounts as engine
+from sync import store as store_module
+from sync.errors import CalsyncError, NotSyncing, StoreError
 from sync.mapping import (
     ACTIVITY_KEY,
     BLOCK_MARK,
@@ -35,10 +37,13 @@ from sync.mapping import (
     item_from_pipedrive,
     marker_google_id,
 )
+from sync.runner import run_once
+from sync.store import Store
 
 from ..engine.conftest import NOW, Env, timed
 from .conftest import LONG
 from .helpers import copies, links_one_to_one, record
+from .test_crash_points import DyingTransport, Killed, Killer
 
 TYPES = ("call", "meeting", "task", "deadline", "email", "lunch")
 PERSON = {"name": "Ingrid Crmperson", "email": "ingrid@crm-secret.example",
@@ -72,6 +77,8 @@ class SyncMachine(RuleBasedStateMachine):
         self.n = 0  # unique keys, edit numbers and time slots
         self.deleted: set[tuple[str, object]] = set()
         self.faulty = False
+        self.killer: Killer | None = None
+        self.wanted = self.options  # the options as the user last set them
         self.diverged: set[str] = set()  # Google events edited while one-way (not imported)
         self.google_only: set[str] = set()  # events made while one-way (never imported)
         # Identities (title, start before the edit) edited per side since the last clean run.
@@ -249,12 +256,21 @@ class SyncMachine(RuleBasedStateMachine):
 
     # -- options and faults ------------------------------------------------------------
 
-    def _set(self, **changes) -> None:
+    def _set(self, *, by_other: bool = False, **changes) -> None:
         self.next()
-        self.env.options(**changes)
+        self.wanted = self.wanted.replace(**changes)
+        if not by_other:
+            self.env.options(**changes)
+            return
+        other = Store(self.env.home)  # `calsync options` in another terminal
+        try:
+            account = other.account(self.env.account_id)
+            other.update_account(account.id, options=account.options.replace(**changes))
+        finally:
+            other.close()
 
-    @rule(kind=st.sampled_from(["one-way", "two-way"]))
-    def set_sync_type(self, kind):
+    @rule(kind=st.sampled_from(["one-way", "two-way"]), by_other=st.booleans())
+    def set_sync_type(self, kind, by_other=False):
         if kind == "two-way":
             self.diverged.clear()
             self.google_only.clear()
@@ -265,17 +281,112 @@ class SyncMachine(RuleBasedStateMachine):
             self.deleted -= self.g_pending["deleted"]
             if self.options.private != self.private_applied:
                 self._mode_not_applied()  # a new mode not yet applied by a two-way run
-        self._set(sync_type=kind)
+        self._set(sync_type=kind, by_other=by_other)
 
     @rule(types=st.sets(st.sampled_from(TYPES), min_size=1))
     def set_push_types(self, types):
         self._set(push_types=tuple(sorted(types)))
 
-    @rule(mode=st.sampled_from(["private", "busy", "public", "skip"]))
-    def set_private_mode(self, mode):
+    @rule(mode=st.sampled_from(["private", "busy", "public", "skip"]), by_other=st.booleans())
+    def set_private_mode(self, mode, by_other=False):
         if self.options.sync_type == "one-way":
             self._mode_not_applied()
-        self._set(private=mode)
+        self._set(private=mode, by_other=by_other)
+
+    # -- another process, and a kill -----------------------------------------------------
+
+    @rule()
+    def another_process_disconnects_and_reconnects(self):
+        """`calsync disconnect`, then a run here (refused: not syncing), then `calsync
+        reconnect`, all in another process: this one sees each change on disk."""
+        env = self.env
+        self.next()
+        other = Store(env.home)
+        try:
+            engine.disconnect(other, other.account(env.account_id))
+            try:
+                self.run(env.sync())
+            except NotSyncing:
+                pass
+            else:
+                raise AssertionError("a disconnected account synced")
+            account = other.account(env.account_id)
+            self.run(engine.reconnect(other, env.vault, account, transport=env.transport))
+        finally:
+            other.close()
+        assert env.store.account(env.account_id).state == "active"
+
+    @rule()
+    def concurrent_once(self):
+        """A `sync --once` in another process at the same moment as this one's run: one runs,
+        the other says another sync is running; nothing is written twice."""
+        env = self.env
+        self.next()
+        other = Store(env.home)
+
+        async def other_run():
+            try:
+                async for event in run_once(other, env.vault, env.account_id,
+                                            transport=env.transport, now=env.now,
+                                            retry_wait=0.001):  # fmt: skip
+                    if event.kind == "done":
+                        return event.detail["summary"]
+            except StoreError as exc:
+                assert "another calsync sync is running" in str(exc)
+            return None
+
+        async def both():
+            mine = asyncio.ensure_future(env.sync(force_delete=True))
+            theirs = await other_run()
+            try:
+                return (await mine).summary, theirs
+            except StoreError as exc:
+                assert "another calsync sync is running" in str(exc)
+                return None, theirs
+
+        FIGURES["syncs"] += 2
+        try:
+            summaries = self.run(both())
+        finally:
+            other.close()
+        ran = [s for s in summaries if s is not None]
+        assert ran  # one of them ran
+        if not ran[0]["errors"]:
+            self._clean_run()
+            self._converged()
+        self._always()
+
+    @rule(k=st.integers(min_value=1, max_value=8))
+    def killed_sync(self, k):
+        """A run SIGKILLed right after its k-th remote write lands (before the answer): a
+        new process then starts from what the dead one left on disk."""
+        env = self.env
+        self.next()
+        if self.killer is None:  # wraps the sandbox's write methods once
+            self.killer = Killer(env.sandbox, None)
+        killer = self.killer
+        killer.k, killer.writes = k, 0
+        transport, real_write = env.transport, store_module.write_atomic
+
+        def write_unless_dead(path, text):
+            if killer.dead:
+                raise Killed()  # a dead process writes no more files
+            real_write(path, text)
+
+        store_module.write_atomic = write_unless_dead
+        env.transport = DyingTransport(env.app, killer)
+        killer.armed = True
+        FIGURES["syncs"] += 1
+        try:
+            self.run(env.sync(force_delete=True))
+        except (Killed, CalsyncError):
+            pass
+        finally:
+            killer.armed = killer.dead = False
+            killer.k = None
+            env.transport, store_module.write_atomic = transport, real_write
+        env.store = Store(env.home)  # the new process (the dead one's memory is gone)
+        self._always()
 
     def _mode_not_applied(self) -> None:
         """One-way imports nothing: the activities of private events keep what the mode of
@@ -327,12 +438,16 @@ class SyncMachine(RuleBasedStateMachine):
             if result.exit_code == 0 and not result.summary["errors"]:
                 break
         assert result.exit_code == 0 and result.summary["errors"] == [], result.summary
+        self._clean_run()
+        self._always()
+        self._converged()
+
+    def _clean_run(self) -> None:
+        """A run went through without errors: what was edited since has been synced."""
         self.edited = {"google": set(), "pipedrive": set()}
         self.g_pending = {"edited": set(), "deleted": set()}
         if self.options.sync_type == "two-way":
             self.private_applied = self.options.private
-        self._always()
-        self._converged()
 
     def _sync(self, full: bool | None = None):
         FIGURES["syncs"] += 1
@@ -365,6 +480,11 @@ class SyncMachine(RuleBasedStateMachine):
         links = self.env.store.data(self.env.account_id).links()
         assert links_one_to_one(links) == []
         assert copies(events, acts) == []
+        fresh = Store(self.env.home)  # what any process reads: the options as last set
+        try:
+            assert fresh.account(self.env.account_id).options == self.wanted
+        finally:
+            fresh.close()
 
     def _converged(self) -> None:
         """Holds after a run that went through without errors."""

@@ -158,4 +158,7 @@ async def test_a_full_disk_leaves_the_previous_store_intact(env, monkeypatch, wh
     env.store.close()
     links = Store(env.home).data(env.account_id).links()
     assert {link.title for link in links} == {"kept", "new"}
+    env.store = Store(env.home)
+    await env.sync()  # with room again: nothing is made twice
+    assert sorted(a["subject"] for a in await env.activities()) == ["kept", "new"]
     record(store_faults=1)
