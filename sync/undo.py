@@ -23,6 +23,7 @@ import httpx
 
 from .actions import Plan, Skip, guard
 from .before_images import FETCH_CONCURRENCY, Entry, read_events, read_item
+from .commit import CURSOR_SKEW_MARGIN
 from .errors import CalsyncError, UsageError
 from .executor import Executor
 from .mapping import item_from_pipedrive, marker_google_id
@@ -135,6 +136,9 @@ class _Undo(_Run):
                 async for event in self._undo_apply(up, images, options, account, data, services):
                     yield event
         except CalsyncError as exc:
+            if self.executor is not None:  # what the writes did before the undo had to stop
+                self.summary = self.executor.outcome.summary
+                self.log.extend(self.executor.outcome.events)
             self.summary.status = "error"
             self.summary.error(None, "", str(exc))
             self.log.append(SyncEvent("error", None, "", None, str(exc), None, self.clock(), {}))
@@ -191,7 +195,7 @@ class _Undo(_Run):
             clock=self.clock,
             contacts={},
         )
-        executor = Executor(ctx, Ledger(data, self.now))
+        executor = self.executor = Executor(ctx, Ledger(data, self.now))
         ids = {e.id for e in images.entries}
         settled = tuple(i.key for i in data.intents() if i.target in ids)
         writes = Plan(tuple(a for a in up.plan if not isinstance(a, Skip)))  # said already
@@ -200,6 +204,7 @@ class _Undo(_Run):
                 yield event
             _relink(data, up)
         outcome = executor.outcome
+        self.executor = None
         self.summary.google, self.summary.pipedrive = (
             outcome.summary.google,
             outcome.summary.pipedrive,
@@ -247,7 +252,8 @@ async def _remade(
     ]
     if not wanted or not pending or pending.get("run") != images.run:
         return {}
-    since = datetime.fromisoformat(pending["started"])
+    # From a while before the undo began by this machine's clock: Pipedrive's may differ.
+    since = datetime.fromisoformat(pending["started"]) - CURSOR_SKEW_MARGIN
     listing = await services.pipedrive.list_activities(updated_since=since)
     by_marker = {
         marker_google_id(a.get("note")): a for a in listing.items if not a.get("is_deleted")
