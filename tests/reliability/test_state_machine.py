@@ -328,7 +328,7 @@ class SyncMachine(RuleBasedStateMachine):
             try:
                 async for event in run_once(other, env.vault, env.account_id,
                                             transport=env.transport, now=env.now,
-                                            retry_wait=0.001):  # fmt: skip
+                                            force_delete=True, retry_wait=0.001):  # fmt: skip
                     if event.kind == "done":
                         return event.detail["summary"]
             except StoreError as exc:
@@ -838,5 +838,26 @@ def test_replay_two_private_series_never_share_a_time(monkeypatch, tmp_path):
         m.full_reconcile()
         spans = [item_from_pipedrive(a).span() for a in m.acts()]
         assert len(spans) == 6 and len(set(spans)) == 6
+
+    _replay(monkeypatch, tmp_path, steps)
+
+
+def test_replay_a_concurrent_once_under_skip_deletes_what_skip_takes_out(monkeypatch, tmp_path):
+    """Found by the long profile: the other process's run of `concurrent_once` was made
+    without `--force-delete`, so under `skip` the guard held the deletions of the private
+    series' activities and the harness took the guarded run for a clean one. Both runs now
+    go ahead as the machine's own do."""
+
+    def steps(m: SyncMachine) -> None:
+        m.set_private_mode("private")
+        m.concurrent_once()
+        m.g_create("timed", False)
+        m.g_create("recurring", True)
+        m.set_private_mode("busy")
+        m.g_create("timed", False)
+        m.concurrent_once()
+        m.concurrent_once()
+        m.set_private_mode("skip")
+        m.concurrent_once()
 
     _replay(monkeypatch, tmp_path, steps)
