@@ -292,6 +292,12 @@ class Plan:
     def deletes(self, side: Side) -> int:
         return sum(1 for a in self.writes() if isinstance(a, Deletes) and a.side == side)
 
+    def deleted_ids(self, side: Side) -> list[str]:
+        """The ids of the items this plan deletes on `side` (the guard's event names them)."""
+        return [
+            target_id(a) or "" for a in self.writes() if isinstance(a, Deletes) and a.side == side
+        ]
+
     def deleted_titles(self, side: Side, most: int = 5) -> list[str]:
         """Titles of up to `most` items this plan deletes on `side` (for the guard's question)."""
         titles = [

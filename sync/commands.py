@@ -23,6 +23,7 @@ from .models import RunSummary, SyncEvent
 from .runner import run_once
 from .safe_text import safe_json, safe_text
 from .store import Account, Store
+from .undo_store import undone_note
 from .vault import Vault
 from .watch import RunEvent, Stopped, Waiting, watch
 from .when import TimeView, machine_view
@@ -483,6 +484,8 @@ def accounts(console: Console, *, home: Path | None, as_json: bool) -> int:
         console.print(f"{title}:")
         for a in group:
             status = "needs reconnect" if a.needs_reconnect else (a.last_status or "not synced yet")
+            if a.state == "previously_synced" and (note := undone_note(store.data(a.id))):
+                status = f"{status}, {note}"
             view = console.view(a)
             last = (
                 f"{view.stamp(a.last_run, with_date=True)} ({view.zone_note()})"

@@ -79,6 +79,9 @@ class Executor:
         for stage in range(STAGES):
             failed = self.outcome.failed
             batch = [a for a in writes if a.stage == stage and pair_key(a) not in failed]
+            if self.ctx.images is not None:  # what the stage overwrites, kept for an undo
+                ctx = self.ctx
+                await ctx.images.capture(batch, ctx.services, ctx.calendar_id, ctx.calendar_tz)
             async for side, n, events in self._stage(batch):
                 held.extend(events)
                 done += n

@@ -292,6 +292,10 @@ class GoogleCalendar:
         return BatchOp("PATCH", path, body)
 
     @staticmethod
+    def op_get(calendar_id: str, event_id: str) -> BatchOp:
+        return BatchOp("GET", f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}")
+
+    @staticmethod
     def op_delete(calendar_id: str, event_id: str) -> BatchOp:
         path = f"{_cal(calendar_id)}/events/{quote(event_id, safe='')}?{DELETE_QUERY}"
         return BatchOp("DELETE", path)

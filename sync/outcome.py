@@ -41,6 +41,14 @@ class RunContext:
     """Activity id -> its person_id / org_id / deal_id, as listed (linked contacts)."""
     seen: Snapshot | None = None
     """What this run read of both sides (the current content of the items it writes)."""
+    images: Any = None
+    """The run's before-images recorder (sync/before_images.py Recorder; None: not kept)."""
+
+    def landed(self, side: Side, verb: str, item_id: str | None) -> None:
+        """A write landed: `verb` (create/update/delete) on `side`'s item `item_id` (the new
+        id for a create); its before-image is kept, when the run keeps them."""
+        if self.images is not None and item_id is not None:
+            self.images.land(side, verb, item_id)
 
 
 @dataclass

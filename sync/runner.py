@@ -19,8 +19,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from . import undo_store
 from .accounts import not_syncing_error
 from .actions import Plan, Skip, guard
+from .before_images import Recorder
 from .commit import commit, next_cursors
 from .errors import EXIT_FAILED, EXIT_GUARDED, EXIT_OK, AuthError, CalsyncError
 from .executor import Executor
@@ -81,6 +83,8 @@ class _Run:
         self.log: list[SyncEvent] = []
         self.summary = RunSummary()
         self.executor: Executor | None = None
+        self.images: Recorder | None = None
+        """The before-images of this run's writes (kept for `calsync undo` at its commit)."""
         self.learnt: dict[str, object] = {}
         """What this run learnt of the services, for the account (AccountExtra fields)."""
 
@@ -212,6 +216,7 @@ class _Run:
                 "pipedrive": the_plan.deletes("pipedrive"),
             },
             examples={side: the_plan.deleted_titles(side) for side in ("google", "pipedrive")},
+            ids={side: the_plan.deleted_ids(side) for side in ("google", "pipedrive")},
             links=n_links,
         )
         if not self.dry_run:
@@ -242,7 +247,9 @@ class _Run:
             clock=self.clock,
             contacts=snapshot.contacts,
             seen=snapshot,
+            images=(images := Recorder(data.links(), snapshot)),
         )
+        self.images = images
         executor = self.executor = Executor(ctx, Ledger(data, self.now))
         # One transaction: link changes go to the journal as the writes land (made durable
         # before what depends on them: sync/executor.py), the files at its end.
@@ -275,6 +282,11 @@ class _Run:
             needs_reconnect=needs_reconnect,
             learnt=self.learnt,
         )
+        if self.images is not None:  # what reverses the writes, with the run's record
+            extra = self.store.account(self.account_id).extra
+            options = self.store.account(self.account_id).options.to_json()
+            undo_store.keep(data, self.images, options, extra.calendar_tz, self.now)
+            self.images = None
 
     def _done(self, reason: str, services, plan: dict | None = None) -> SyncEvent:
         """The last event: the summary (committed already, unless this is a dry run)."""

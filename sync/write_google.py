@@ -6,7 +6,15 @@ from __future__ import annotations
 import dataclasses
 
 from . import intents
-from .actions import CreateOnGoogle, DeleteGoogle, RewriteGoogle, UpdateGoogle, pair_key, verb
+from .actions import (
+    CreateOnGoogle,
+    DeleteGoogle,
+    RewriteGoogle,
+    UpdateGoogle,
+    pair_key,
+    target_id,
+    verb,
+)
 from .google_api import BatchOp, BatchResult
 from .http import ApiError
 from .linked import LinkedReader
@@ -66,8 +74,11 @@ class GoogleWriter:
         item = getattr(action, "item", None)
         return self.outcome.error(action, item, "google", exc, self.ctx.clock())
 
-    def _done(self, action: GoogleAction, reason: str | None = None) -> list[SyncEvent]:
+    def _done(
+        self, action: GoogleAction, reason: str | None = None, written: str | None = None
+    ) -> list[SyncEvent]:
         self.outcome.count("google", verb(action))
+        self.ctx.landed("google", verb(action), written or target_id(action))
         event = event_for(action, self.ctx.clock(), reason=reason)
         assert event is not None
         return [event]
@@ -179,10 +190,9 @@ class GoogleWriter:
     async def _created(self, action: CreateOnGoogle, result: BatchResult) -> list[SyncEvent]:
         # The event is (re-)made from the activity: a copy of it, even in a restore.
         if result.status == 200:
-            self.ledger.pair(
-                item_from_google(result.body, self.ctx.calendar_tz), action.item, "pipedrive"
-            )
-            return self._done(action)
+            made = item_from_google(result.body, self.ctx.calendar_tz)
+            self.ledger.pair(made, action.item, "pipedrive")
+            return self._done(action, written=made.id)
         if result.status == 409:
             return await self.create_one(action.item)
         raise batch_error(result, "create")
@@ -212,6 +222,7 @@ class GoogleWriter:
                 written = await self.google.insert_event(ctx.calendar_id, body)
             self.ledger.pair(item_from_google(written, ctx.calendar_tz), item, "pipedrive")
             self.outcome.count("google", "create")
+            self.ctx.landed("google", "create", written.get("id"))
             create = CreateOnGoogle(item)
             event = event_for(
                 create, ctx.clock(), reason=RECOVERED if existing is not None else None

@@ -12,6 +12,7 @@ from .actions import (
     ResetPlaceholder,
     UpdatePipedrive,
     pair_key,
+    target_id,
     verb,
 )
 from .http import ApiError
@@ -65,6 +66,7 @@ class PipedriveWriter:
 
     def _done(self, action: PipedriveAction) -> list[SyncEvent]:
         self.outcome.count("pipedrive", verb(action))
+        self.ctx.landed("pipedrive", verb(action), target_id(action))
         event = event_for(action, self.ctx.clock())
         assert event is not None
         return [event]
@@ -139,6 +141,7 @@ class PipedriveWriter:
         created = await self.pipedrive.create_activity(body, marker=marker, started=self.ctx.now)
         self.ledger.pair(item, item_from_pipedrive(created), origin)
         self.outcome.count("pipedrive", "create")
+        self.ctx.landed("pipedrive", "create", str(created["id"]))
         event = event_for(
             CreateOnPipedrive(item, mode, getattr(action, "replaces", None)), self.ctx.clock()
         )

@@ -290,7 +290,46 @@ def build_parser() -> Parser:
     lg.add_argument("--json", action="store_true", help="JSON instead of text")
     lg.add_argument("--run", type=_non_negative, metavar="N", help="show run N with its events")
     lg.add_argument("--account", metavar="ID", help="which account (when there are several)")
+    _undo_parsers(sub)
     return parser
+
+
+def _undo_parsers(sub) -> None:
+    """`calsync undo` and `calsync explain` (docs/cli.md)."""
+    un = sub.add_parser(
+        "undo",
+        help="put back what calsync wrote in a run, then stop syncing the account",
+        description="Put back everything calsync wrote in run N (default: the last run that "
+        "wrote), on both sides: delete what it created, restore what it overwrote, re-create "
+        "what it deleted. Items someone changed since are left alone and listed. Then the "
+        "account stops syncing until `calsync reconnect ID` (0 ok, 1 failed, 3 guarded).",
+    )
+    un.add_argument(
+        "--run", type=_non_negative, metavar="N", help="the run to undo (see `calsync log`)"
+    )
+    un.add_argument(
+        "--dry-run", action="store_true", help="show what would be put back; write nothing"
+    )
+    un.add_argument(
+        "--json", action="store_true", help="print the undo's summary as one JSON object"
+    )
+    un.add_argument(
+        "--force-delete",
+        action="store_true",
+        help="apply an undo that the mass-deletion guard held",
+    )
+    un.add_argument("--account", metavar="ID", help="which account (when there are several)")
+    ex = sub.add_parser(
+        "explain",
+        help="what calsync did to an item, and why",
+        description="ITEM is a Google event id, a Pipedrive activity id, or words of a title. "
+        "Prints the pair it belongs to, the planner's rule behind its last outcome (synced, "
+        "skipped with the reason code and the option behind it, a conflict and its loser, "
+        "the mass-deletion guard) and the runs that touched it.",
+    )
+    ex.add_argument("item", metavar="ITEM", help="an event id, an activity id or a title")
+    ex.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    ex.add_argument("--account", metavar="ID", help="which account (when there are several)")
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
@@ -387,6 +426,24 @@ def run_command(args: argparse.Namespace) -> int:
     if args.command == "log":
         return commands.log(
             console, home=None, account_id=args.account, as_json=args.json, run=args.run
+        )
+    if args.command == "undo":
+        from sync import undo_commands
+
+        return undo_commands.undo(
+            console,
+            home=None,
+            account_id=args.account,
+            run=args.run,
+            as_json=args.json,
+            dry_run=args.dry_run,
+            force_delete=args.force_delete,
+        )
+    if args.command == "explain":
+        from sync import undo_commands
+
+        return undo_commands.explain(
+            console, home=None, account_id=args.account, item=args.item, as_json=args.json
         )
     raise AssertionError(args.command)
 

@@ -35,6 +35,8 @@ def table(totals: Counter, faults: Counter, seconds: float, outcome: str) -> str
     rows = [
         ("crash points tried (injected crash after write k)", totals["crash_points_injected"]),
         ("crash points tried (real SIGKILL of `calsync sync --once`)", totals["crash_points_sigkill"]),
+        ("undo crash points tried (injected crash after write k)", totals["undo_crash_points_injected"]),
+        ("undo crash points tried (real SIGKILL of `calsync undo`)", totals["undo_crash_points_sigkill"]),
         ("fault-injected scenario runs", totals["fault_runs"]),
         ("faults injected", sum(faults.values())),
         *((f"- {kind}", n) for kind, n in sorted(faults.items())),

@@ -153,3 +153,25 @@ def links_one_to_one(links) -> list[str]:
     return [f"google {k} x{n}" for k, n in g.items() if n > 1] + [
         f"pipedrive {k} x{n}" for k, n in p.items() if n > 1
     ]
+
+
+async def crash_sweep(
+    monkeypatch, ks: list[int], expected: dict, crash_at
+) -> tuple[list, int, int]:
+    """Run `crash_at(k)` (-> (snapshot, writes)) for each k and compare each end state with
+    `expected`: (failures in words, items lost, items extra)."""
+    lost = extra = 0
+    failures: list[str] = []
+    for k in ks:
+        monkeypatch.undo()
+        got, writes = await crash_at(k)
+        assert writes == k
+        lost_k, extra_k = compare(expected, got)
+        lost, extra = lost + lost_k, extra + extra_k
+        if lost_k or extra_k:
+            diff = {
+                side: (dict(expected[side] - got[side]), dict(got[side] - expected[side]))
+                for side in ("google", "pipedrive")
+            }
+            failures.append(f"k={k}: {diff}")
+    return failures, lost, extra

@@ -13,7 +13,7 @@ from sync import store as store_module
 from sync.store import Store
 
 from ..engine.conftest import NOW, timed
-from .helpers import compare, copies, links_one_to_one, record, size, snapshot
+from .helpers import copies, crash_sweep, links_one_to_one, record, size, snapshot
 
 DAY = NOW + timedelta(days=2)  # 9:00 UTC
 
@@ -165,19 +165,8 @@ async def test_the_scenario_makes_more_than_50_writes(make_env, monkeypatch):
 async def test_a_crash_after_every_write_recovers_to_the_same_state(make_env, monkeypatch, block):
     expected, _ = await baseline(make_env, monkeypatch)
     ks = [k for k in range(1, WRITES + 1) if k % BLOCKS == block]
-    lost = extra = 0
-    failures: list[str] = []
-    for k in ks:
-        monkeypatch.undo()
-        got, writes = await crash_and_recover(make_env, monkeypatch, k)
-        assert writes == k
-        lost_k, extra_k = compare(expected, got)
-        lost, extra = lost + lost_k, extra + extra_k
-        if lost_k or extra_k:
-            diff = {
-                side: (dict(expected[side] - got[side]), dict(got[side] - expected[side]))
-                for side in ("google", "pipedrive")
-            }
-            failures.append(f"k={k}: {diff}")
+    failures, lost, extra = await crash_sweep(
+        monkeypatch, ks, expected, lambda k: crash_and_recover(make_env, monkeypatch, k)
+    )
     record(crash_points_injected=len(ks), items_lost=lost, duplicates=extra)
     assert failures == []

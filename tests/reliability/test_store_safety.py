@@ -104,13 +104,18 @@ async def test_a_second_sync_at_once_refuses_in_one_line(env):
     record(store_faults=1)
 
 
+def _files(folder) -> dict[str, bytes]:
+    """Every file under an account's folder (its before-images' folder too), by its path."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
 @pytest.mark.parametrize("where", ["write", "fsync"])
 async def test_a_full_disk_leaves_the_previous_store_intact(env, monkeypatch, where):
     await env.g_insert({"summary": "kept", "start": {"date": "2026-03-23"},
                         "end": {"date": "2026-03-24"}})  # fmt: skip
     await env.sync()
     folder = env.home / "accounts" / env.account_id
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    before = _files(folder)
     await env.g_insert({"summary": "new", "start": {"date": "2026-03-25"},
                         "end": {"date": "2026-03-26"}})  # fmt: skip
 
@@ -148,7 +153,7 @@ async def test_a_full_disk_leaves_the_previous_store_intact(env, monkeypatch, wh
     with pytest.raises(StoreError, match="No space left"):
         await env.sync()
     monkeypatch.undo()
-    after = {p.name: p.read_bytes() for p in folder.iterdir()}
+    after = _files(folder)
     journal = after.pop("state.journal", b"")
     before.pop("state.journal", None)
     assert after == before  # the old files, whole, and no temp file left behind

@@ -69,6 +69,9 @@ class SyncLogScreen(Screen):
             "o", "options", "Options", id="options", tooltip="Change this account's sync options"
         ),
         Binding("x", "stop", "Stop", id="stop", tooltip="Stop syncing (nothing is deleted)"),
+        Binding(
+            "r", "runs", "Runs", id="runs", show=False, tooltip="Each run, why, and Undo this run"
+        ),
     ]
 
     def __init__(self, account_id: str) -> None:
@@ -228,6 +231,11 @@ class SyncLogScreen(Screen):
 
         # On top of the log: Back (escape) comes back here.
         self.app.push_screen(OptionsScreen(self.account_id, then="log"))
+
+    def action_runs(self) -> None:
+        from .runs import RunsScreen
+
+        self.app.push_screen(RunsScreen(self.account_id))
 
     def action_stop(self) -> None:
         self.app.confirm_stop(self.account_id)
