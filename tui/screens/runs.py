@@ -5,9 +5,10 @@ calsync did to its item and why (the same text as `calsync undo` / `calsync expl
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -24,6 +25,9 @@ from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.error import ErrorDialog
 from ..dialogs.explain import ExplainDialog
 from ..format import event_line, view_for
+
+if TYPE_CHECKING:
+    from ..app import CalsyncApp
 
 MAX_LINES = 200  # a run's lines shown under its heading
 PREVIEW_LINES = 5
@@ -50,6 +54,9 @@ class RunsScreen(Screen):
     """One account's kept runs, newest first."""
 
     AUTO_FOCUS = "#runs"
+    if TYPE_CHECKING:  # the app this screen runs in, typed (Textual's own idiom)
+        app = getters.app(CalsyncApp)
+
     BINDINGS = [
         Binding("escape", "back", "Back", id="back-runs", tooltip="Back to the live log"),
         Binding("u", "undo", "Undo this run", id="undo", tooltip="Put back what this run wrote"),
