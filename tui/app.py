@@ -261,9 +261,11 @@ class CalsyncApp(App):
         if look is None:
             look = self.needs_look(account_id)
         if not look:
-            self.sync_now(account_id)
+            self._run_now(account_id)
             return
         session = self.session(account_id)
+        if session.state == "checking":
+            return  # a look is under way already: it shows the one preview
         if session.state in ("syncing", "idle"):
             self.stop_watch(account_id)
         session.state = "checking"
@@ -306,6 +308,10 @@ class CalsyncApp(App):
             return
         self.session(account_id).state = "stopped"
         self.post_message(SessionChanged(account_id))
+        if any(
+            isinstance(s, PreviewScreen) and s.account_id == account_id for s in self.screen_stack
+        ):
+            return  # a look of the same moment is on screen already (the log asked as well)
         total = writes["google"] + writes["pipedrive"]
         why = f"this sync would write {plural(total, 'item')}: look before it starts"
         self.push_screen(PreviewScreen(account_id, events=events, why=why))
@@ -316,6 +322,11 @@ class CalsyncApp(App):
         self.ensure_watch(account_id)
 
     def sync_now(self, account_id: str) -> None:
+        """Sync now ("s", the palette): a run nobody previewed is looked at first, as on
+        Start syncing (a preview left with Back is not a yes)."""
+        self.start_syncing(account_id)
+
+    def _run_now(self, account_id: str) -> None:
         """Run now: wake the watch, or start one (which runs at once)."""
         worker = self._watchers.get(account_id)
         if worker is not None and worker.is_running:

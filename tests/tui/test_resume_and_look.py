@@ -150,3 +150,38 @@ async def test_a_new_calendar_from_the_log_is_previewed_before_it_writes(
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: isinstance(app.screen, PreviewScreen) and app.screen.events)
         assert "look before it starts" in str(app.screen.query_one("#heading").render())
+
+
+async def test_a_preview_left_with_back_is_not_a_yes(make_app, connect, home, sandbox_app, settle):
+    """Back on the preview of new options leaves the account waiting, and says so; Sync now
+    shows the preview again instead of writing what nobody agreed to."""
+    sandbox = sandbox_app.state.sandbox
+    sandbox.churn.set_rate(0)
+    connect()
+    synced_before(home, sandbox_app)
+    app = make_app()
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, lambda: "1" in app.sessions and app.sessions["1"].runs >= 1)
+        app.open_log("1")
+        await settle(pilot, lambda: isinstance(app.screen, SyncLogScreen))
+        await pilot.press("o")
+        await settle(
+            pilot,
+            lambda: isinstance(app.screen, OptionsScreen) and app.screen.query_one("#form").display,
+        )
+        team = next(c for c in sandbox.google.calendars.values() if c.summary == "Team")
+        app.screen.query_one("#calendar").value = team.id
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, PreviewScreen) and app.screen.events)
+        assert sum(isinstance(s, PreviewScreen) for s in app.screen_stack) == 1
+        runs, on_team = app.sessions["1"].runs, len(team.events)
+        await pilot.press("escape")  # back to the options
+        await settle(pilot, lambda: isinstance(app.screen, OptionsScreen))
+        await pilot.press("escape")  # back to the log
+        await settle(pilot, lambda: isinstance(app.screen, SyncLogScreen))
+        state = str(app.screen.query_one("#log-state").render())
+        assert "waiting for a look at the preview" in state
+        await pilot.press("s")
+        await settle(pilot, lambda: isinstance(app.screen, PreviewScreen) and app.screen.events)
+        assert app.sessions["1"].runs == runs  # nothing ran, nothing was written
+        assert len(team.events) == on_team

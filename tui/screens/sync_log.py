@@ -156,9 +156,13 @@ class SyncLogScreen(Screen):
         self.query_one("#log-head", Static).update(head)
         state = Text(no_wrap=True, overflow="ellipsis")
         state.append(status, style=STATUS_STYLE.get(status, ""))
-        state.append(
-            f" · next run {view.stamp(session.next_run)} · runs {session.runs}", style="dim"
-        )
+        if status == "paused" and app.needs_look(self.account_id):
+            # Left a preview with Back: nothing runs until the user has looked and said yes.
+            state.append(" · waiting for a look at the preview: s shows it", style="dim")
+        else:
+            state.append(
+                f" · next run {view.stamp(session.next_run)} · runs {session.runs}", style="dim"
+            )
         if session.progress:
             done, total = session.progress
             left = time_left(session.time_left())

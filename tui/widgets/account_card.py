@@ -64,7 +64,10 @@ class AccountCard(Vertical):
             last_summary,
             status,
         )
-        self.query_one(".account-text", Static).update(self._describe())
+        # A card mounted by a rebuild still under way has no children yet: its compose shows
+        # what was just set.
+        for text in self.query(".account-text").results(Static):
+            text.update(self._describe())
 
     def compose(self) -> ComposeResult:
         yield Static(self._describe(), classes="account-text")
