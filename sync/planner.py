@@ -605,6 +605,9 @@ def _unlinked_items(rules: _Rules, snapshot: Snapshot, links: list[Link]) -> Non
             else:
                 rules.out.append(Relink(link, "copy found without its link"))
             del new_p[p.id]
+    for held in snapshot.held:  # under review (sync/review.py): left as they are
+        side, _, item_id = held.partition(":")
+        (new_g if side == "google" else new_p).pop(item_id, None)
     if snapshot.full:
         _pair_existing(rules, new_g, new_p)
     for g in new_g.values():
@@ -633,8 +636,7 @@ def _pair_existing(
 
 
 REVIEW_DUPLICATE = (
-    "several items on the other side look like the same meeting: left for review "
-    "(calsync review)"
+    "several items on the other side look like the same meeting: left for review (calsync review)"
 )
 
 

@@ -13,6 +13,7 @@ data flow of a run.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ from .outcome import Ledger, RunContext
 from .planner import plan
 from .read import read
 from .report import event_for
+from .review import ReviewList
 from .services import open_services
 from .snapshot import SKEW_TOLERATED, Snapshot, clock_skew, needs_full
 from .store import Account, Store
@@ -126,6 +128,8 @@ class _Run:
             for event in self._skew(snapshot, account.extra.clock_skew_said):
                 yield event
             links = data.links()
+            review = ReviewList(data.folder)
+            snapshot = dataclasses.replace(snapshot, held=review.held())
             the_plan = plan(snapshot, links, options)
             held = guard(the_plan, len(links), len(links))
             if held and not force_delete:
@@ -136,6 +140,7 @@ class _Run:
                     yield event
                 yield self._done("dry run: nothing was written", services, the_plan.counts())
             else:
+                review.add_from(the_plan)
                 async for event in self._apply(the_plan, snapshot, account, data, services):
                     yield event
         except CalsyncError as exc:
