@@ -291,7 +291,25 @@ def build_parser() -> Parser:
     lg.add_argument("--run", type=_non_negative, metavar="N", help="show run N with its events")
     lg.add_argument("--account", metavar="ID", help="which account (when there are several)")
     _undo_parsers(sub)
+    _review_parser(sub)
     return parser
+
+
+def _review_parser(sub) -> None:
+    """`calsync review` (docs/cli.md)."""
+    rv = sub.add_parser(
+        "review",
+        help="items a sync left for you to decide",
+        description="With no ITEM, lists the items waiting for review (possible duplicates "
+        "of a meeting already on both sides); with ITEM and one of --person, --deal or "
+        "--dismiss, resolves it.",
+    )
+    rv.add_argument("item", nargs="?", metavar="ITEM", help="the item: side:id, as listed")
+    rv.add_argument("--person", metavar="ID", help="the Pipedrive person to link")
+    rv.add_argument("--deal", metavar="ID", help="the Pipedrive deal to link")
+    rv.add_argument("--dismiss", action="store_true", help="leave the item as it is: never copied")
+    rv.add_argument("--json", action="store_true", help="JSON instead of text")
+    rv.add_argument("--account", metavar="ID", help="which account (when there are several)")
 
 
 def _undo_parsers(sub) -> None:
@@ -438,6 +456,19 @@ def run_command(args: argparse.Namespace) -> int:
             as_json=args.json,
             dry_run=args.dry_run,
             force_delete=args.force_delete,
+        )
+    if args.command == "review":
+        from sync import review_commands
+
+        return review_commands.review(
+            console,
+            home=None,
+            account_id=args.account,
+            item=args.item,
+            person=args.person,
+            deal=args.deal,
+            dismiss=args.dismiss,
+            as_json=args.json,
         )
     if args.command == "explain":
         from sync import undo_commands

@@ -4,7 +4,15 @@ same-time candidates pair one to one and the surplus goes to review."""
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import timedelta
+
+import pytest
+
+from sync.commands import Console
+from sync.errors import NotFound, UsageError
+from sync.review_commands import review
 
 from .conftest import NOW, timed
 
@@ -81,3 +89,30 @@ async def test_different_times_or_titles_are_copied_not_paired(env):
     result = await env.sync()
     assert not result.kinds("pair")
     assert result.summary["google"]["created"] == 2 and result.summary["pipedrive"]["created"] == 2
+
+
+async def test_review_lists_the_surplus_and_dismissing_takes_it_off(env):
+    for _ in range(2):
+        await env.g_insert({"summary": "Sync-up", **timed(DAY1)})
+    await env.p_create(subject="Sync-up", type="meeting", **_activity_at(DAY1))
+    await env.sync()
+    listed = _review(env, as_json=True)
+    (item,) = listed["items"]
+    assert item["side"] == "google" and item["title"] == "Sync-up" and item["state"] == "open"
+    assert item["item"] == f"google:{item['id']}" and item["code"] == "duplicate"
+    with pytest.raises(UsageError):
+        _review(env, item=item["item"], deal="7")  # a duplicate has no deal to pick
+    assert "dismissed" in _review(env, item=item["item"], dismiss=True, text=True)
+    assert _review(env, as_json=True)["items"] == []
+    with pytest.raises(NotFound):
+        _review(env, item=item["item"], dismiss=True)
+    env.advance(60)
+    again = await env.sync(full=True)  # dismissed: left as it is, still never copied
+    assert again.writes() == 0 and len(await env.activities()) == 1, again.summary
+
+
+def _review(env, *, text: bool = False, **kw):
+    out = io.StringIO()
+    code = review(Console(out, io.StringIO()), home=env.home, account_id=env.account_id, **kw)
+    assert code == 0
+    return out.getvalue() if text or not kw.get("as_json") else json.loads(out.getvalue())
