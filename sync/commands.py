@@ -190,6 +190,7 @@ def options(
         ("Sync these Pipedrive activities to calendar", ", ".join(o.push_types) or "(none)"),
         ("Private events", o.private),
         ("Linked contact details", "on" if o.linked_contacts else "off"),
+        ("Create persons for unknown guests", "on" if o.create_persons else "off"),
         ("Import out-of-office / focus time", ", ".join(o.import_blocks) or "(none)"),
         ("Sync window", f"{o.window_past_days} days back, {o.window_future_days} days ahead"),
     ]

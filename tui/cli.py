@@ -187,6 +187,21 @@ def build_parser() -> Parser:
         const=False,
         help="keep linked contact details in Pipedrive",
     )
+    persons = op.add_mutually_exclusive_group()
+    persons.add_argument(
+        "--create-persons",
+        dest="create_persons",
+        action="store_const",
+        const=True,
+        help="create a Pipedrive person for each unknown external guest of a Google event",
+    )
+    persons.add_argument(
+        "--no-create-persons",
+        dest="create_persons",
+        action="store_const",
+        const=False,
+        help="leave unknown guests out of Pipedrive (the default)",
+    )
     op.add_argument(
         "--window-past", type=_non_negative, metavar="DAYS", help="days back to sync (default 30)"
     )
@@ -401,6 +416,7 @@ def _option_changes(args: argparse.Namespace) -> dict:
         ("save_as", "save_as"),
         ("private", "private"),
         ("linked_contacts", "linked_contacts"),
+        ("create_persons", "create_persons"),
         ("window_past", "window_past_days"),
         ("window_future", "window_future_days"),
     ):
