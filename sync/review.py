@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from . import shapes
 from .actions import Plan, Skip
+from .guests import GuestMatch
 from .models import CalendarItem
 from .store import _File
 
@@ -37,6 +38,8 @@ class ReviewItem:
     reason: str
     code: str = "duplicate"
     state: ReviewState = "open"
+    choices: tuple[str, ...] = ()
+    """The ids to choose from, when known (the open deals of a `deal` item)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -48,6 +51,7 @@ class ReviewItem:
             "reason": self.reason,
             "code": self.code,
             "state": self.state,
+            "choices": list(self.choices),
         }
 
     @classmethod
@@ -62,6 +66,7 @@ class ReviewItem:
             reason=shapes.text(data, "reason", ""),
             code=shapes.text(data, "code", "duplicate"),
             state="dismissed" if state == "dismissed" else "open",
+            choices=tuple(str(c) for c in data.get("choices") or ()),
         )
 
     @classmethod
@@ -106,6 +111,12 @@ class ReviewList:
                 self._save()
         return len(new)
 
+    def add(self, item: ReviewItem) -> None:
+        """Record one item (a later one with the same key replaces it)."""
+        with self._lock:
+            self._items[item.key] = item
+            self._save()
+
     def dismiss(self, key: str) -> ReviewItem:
         """Leave the item as it is for good: off the list, never copied."""
         with self._lock:
@@ -125,4 +136,23 @@ class ReviewList:
         self._file.flush()
 
 
-__all__ = ["REVIEW_CODE", "ReviewItem", "ReviewList"]
+def review_item(activity: dict, match: GuestMatch) -> ReviewItem:
+    """The review item of an activity whose guests matching could not settle: `deal` (several
+    open deals: `choices`), or `person` (external guests, none of them a person)."""
+    code = "deal" if match.deals else "person"
+    start = activity.get("due_date")
+    if start and activity.get("due_time"):
+        start = f"{start}T{activity['due_time']}"
+    return ReviewItem(
+        key=f"pipedrive:{activity['id']}",
+        side="pipedrive",
+        id=str(activity["id"]),
+        title=activity.get("subject") or "",
+        start=start,
+        reason=match.review or "",
+        code=code,
+        choices=match.deals,
+    )
+
+
+__all__ = ["REVIEW_CODE", "ReviewItem", "ReviewList", "review_item"]

@@ -25,8 +25,10 @@ from .accounts import not_syncing_error
 from .actions import Plan, Skip, guard
 from .before_images import Recorder
 from .commit import commit, next_cursors
+from .contact_index import IndexFile
 from .errors import EXIT_FAILED, EXIT_GUARDED, EXIT_OK, AuthError, CalsyncError
 from .executor import Executor
+from .guest_source import GuestSource
 from .models import RunSummary, SyncEvent
 from .outcome import Ledger, RunContext
 from .planner import plan
@@ -141,7 +143,7 @@ class _Run:
                 yield self._done("dry run: nothing was written", services, the_plan.counts())
             else:
                 review.add_from(the_plan)
-                async for event in self._apply(the_plan, snapshot, account, data, services):
+                async for event in self._apply(the_plan, snapshot, account, data, services, review):
                     yield event
         except CalsyncError as exc:
             if self.executor is not None:  # what the writes did before the run had to stop
@@ -238,7 +240,7 @@ class _Run:
         return events
 
     async def _apply(
-        self, the_plan: Plan, snapshot: Snapshot, account: Account, data, services
+        self, the_plan: Plan, snapshot: Snapshot, account: Account, data, services, review
     ) -> AsyncIterator[SyncEvent]:
         options = account.options
         ctx = RunContext(
@@ -253,6 +255,14 @@ class _Run:
             contacts=snapshot.contacts,
             seen=snapshot,
             images=(images := Recorder(data.links(), snapshot)),
+            guests=GuestSource(
+                IndexFile(data.folder),
+                services.pipedrive,
+                full=snapshot.full,
+                now=self.now,
+                own=(account.email, account.pipedrive_email),
+            ),
+            review=review,
         )
         self.images = images
         executor = self.executor = Executor(ctx, Ledger(data, self.now))

@@ -21,6 +21,7 @@ from .models import CalendarItem, Side, SyncEvent
 from .options import PrivateMode
 from .outcome import Ledger, Outcome, RunContext
 from .report import event_for
+from .review import review_item
 
 PipedriveAction = DeletePipedrive | UpdatePipedrive | CreateOnPipedrive | ResetPlaceholder
 FAILURES = (ApiError, ValueError, UnmappableItem)
@@ -134,12 +135,20 @@ class PipedriveWriter:
     ) -> list[SyncEvent]:
         marker = pipedrive_marker(item.id)
         body = pipedrive_body(item, self.ctx.options, marker=marker, private_mode=mode, create=True)
+        match = None
+        if self.ctx.guests is not None:
+            fields, match = await self.ctx.guests.fields_for(
+                body, create_persons=self.ctx.options.create_persons
+            )
+            body.update(fields)
         copy = item_from_pipedrive({**body, "id": 0})
         # Written to the journal at once (a SIGKILL keeps it), not waited on to disk: lost only
         # with the machine, when the copy is still relinked by its marker, as it is now.
         self.ledger.intend(intents.for_create(action, item, copy, origin, self.ctx.now))
         created = await self.pipedrive.create_activity(body, marker=marker, started=self.ctx.now)
         self.ledger.pair(item, item_from_pipedrive(created), origin)
+        if match is not None and match.review and self.ctx.review is not None:
+            self.ctx.review.add(review_item(created, match))
         self.outcome.count("pipedrive", "create")
         self.ctx.landed("pipedrive", "create", str(created["id"]))
         event = event_for(
