@@ -70,5 +70,41 @@ class GuestSource:
             match = matcher.match(emails)
         return match.body(), match
 
+    async def changed_fields(
+        self, body: dict, before: Iterable[str], current: dict, *, create_persons: bool
+    ) -> tuple[dict, GuestMatch]:
+        """The guests of a linked activity changed (`before`: its guests as read; `current`:
+        its participants / org_id / deal_id as read): the fields the new guests give, each
+        only where the activity still holds what the old guests gave (or nothing). A person,
+        organization or deal the user set in Pipedrive by hand is never overwritten."""
+        matcher = await self.matcher()
+        old = matcher.match(before).body()
+        fields, match = await self.fields_for(body, create_persons=create_persons)
+        now = {
+            "participants": [str(p) for p in current.get("participants") or ()],
+            "org_id": str(current["org_id"]) if current.get("org_id") else None,
+            "deal_id": str(current["deal_id"]) if current.get("deal_id") else None,
+        }
+        was = {
+            "participants": [str(p["person_id"]) for p in old.get("participants") or ()],
+            "org_id": str(old["org_id"]) if old.get("org_id") else None,
+            "deal_id": str(old["deal_id"]) if old.get("deal_id") else None,
+        }
+        empty = {"participants": [], "org_id": None, "deal_id": None}
+        out: dict = {}
+        for key, held in now.items():
+            if held in (was[key], empty[key]):
+                wanted = fields.get(key, empty[key])
+                if _ids(wanted) != held:
+                    out[key] = wanted
+        return out, match
+
+
+def _ids(value: object) -> object:
+    """A body field as the activity holds it (participants as their person ids)."""
+    if isinstance(value, list):
+        return [str(p["person_id"]) for p in value]
+    return str(value) if value else None
+
 
 __all__ = ["GuestSource"]

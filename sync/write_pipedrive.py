@@ -15,6 +15,7 @@ from .actions import (
     target_id,
     verb,
 )
+from .guests import GuestMatch
 from .http import ApiError
 from .mapping import UnmappableItem, item_from_pipedrive, pipedrive_body, pipedrive_marker
 from .models import CalendarItem, Side, SyncEvent
@@ -93,15 +94,39 @@ class PipedriveWriter:
             private_mode=action.private_mode,
             create=False,
         )
+        match = await self._guests_changed(action.link.pipedrive_id, body)
         self.ledger.intend(intents.for_pipedrive_update(action, body, item))
         await self.ledger.durable()
         answer = await self.pipedrive.update_activity(action.link.pipedrive_id, body)
+        if answer is not None and match is not None and match.review and self.ctx.review:
+            self.ctx.review.add(review_item(answer, match))
         if answer is None:
             # Gone meanwhile: the event still wants its activity.
             self.ledger.forget(action.link)
             return await self._create(action, item, action.private_mode, action.link.origin)
         self.ledger.pair(item, item_from_pipedrive(answer), action.link.origin)
         return self._done(action)
+
+    async def _guests_changed(self, activity_id: str, body: dict) -> GuestMatch | None:
+        """When the event's guests differ from the activity's (as read this run), the
+        participants, organization and deal they give go into `body` (never over a link
+        the user set by hand: GuestSource.changed_fields); the match, or None."""
+        seen = self.ctx.seen
+        current = seen.pipedrive.get(activity_id) if seen is not None else None
+        if self.ctx.guests is None or current is None or "attendees" not in body:
+            return None
+        before = sorted({a.email.strip().lower() for a in current.attendees})
+        after = sorted({str(a.get("email", "")).strip().lower() for a in body["attendees"]})
+        if before == after:
+            return None
+        fields, match = await self.ctx.guests.changed_fields(
+            body,
+            before,
+            self.ctx.contacts.get(activity_id) or {},
+            create_persons=self.ctx.options.create_persons,
+        )
+        body.update(fields)
+        return match
 
     async def _reset(self, action: ResetPlaceholder) -> list[SyncEvent]:
         body = pipedrive_body(

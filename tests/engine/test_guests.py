@@ -177,9 +177,40 @@ async def test_a_deal_set_by_hand_survives_the_next_run_and_a_guest_change(env):
     env.advance(60)
     await env.sync()
     after = await activity(env, "Hand-set")
-    assert after["deal_id"] == mine
-    assert kim in [p["person_id"] for p in after["participants"]]
-    assert ann  # (Ann is a person; the hand-set deal is what this test is about)
+    assert after["deal_id"] == mine  # the user's choice stays
+    assert participants(after) == [(kim, True), (ann, False)]  # the new guest is matched
+
+
+async def test_a_guest_change_on_google_updates_the_participants_and_deal(env):
+    kim = await person(env, "Kim", "kim@acme.example")
+    acme = await org(env, "Acme AB")
+    ann = await person(env, "Ann", "ann@acme.example", org=acme)
+    ann_deal = await deal(env, "Ann's deal", person_id=ann)
+    event = await meeting(env, "Changing guests", "kim@acme.example")
+    await env.sync()
+    assert participants(await activity(env, "Changing guests")) == [(kim, True)]
+    env.advance(60)
+    await env.g_patch(event["id"], {"attendees": [{"email": "ann@acme.example"}]})
+    env.advance(60)
+    await env.sync()
+    after = await activity(env, "Changing guests")
+    assert participants(after) == [(ann, True)]
+    assert (after["org_id"], after["deal_id"]) == (acme, ann_deal)
+
+
+async def test_a_person_set_by_hand_is_not_replaced_by_a_guest_change(env):
+    await person(env, "Kim", "kim@acme.example")
+    chosen = await person(env, "Chosen by hand", "chosen@else.example")
+    await person(env, "Ann", "ann@acme.example")
+    event = await meeting(env, "Hand person", "kim@acme.example")
+    await env.sync()
+    act = await activity(env, "Hand person")
+    await env.p_patch(act["id"], participants=[{"person_id": chosen, "primary": True}])
+    env.advance(60)
+    await env.g_patch(event["id"], {"attendees": [{"email": "ann@acme.example"}]})
+    env.advance(60)
+    await env.sync()
+    assert participants(await activity(env, "Hand person")) == [(chosen, True)]
 
 
 async def test_an_idle_run_still_makes_one_request_per_side(env):
