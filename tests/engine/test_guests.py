@@ -4,6 +4,7 @@ deals made here with its API (docs/planner.md, "Guests to contacts")."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from datetime import timedelta
@@ -224,3 +225,43 @@ async def test_an_idle_run_still_makes_one_request_per_side(env):
         assert idle.writes() == 0, idle.summary
     assert idle.summary["google"]["requests"] == 1
     assert idle.summary["pipedrive"]["requests"] == 1
+
+
+async def resolve(env, item: str, **kw) -> dict:
+    """`calsync review ITEM ...` (its own event loop, as on the command line: a thread)."""
+    out = io.StringIO()
+    code = await asyncio.to_thread(
+        review,
+        Console(out, io.StringIO()),
+        home=env.home,
+        account_id=env.account_id,
+        item=item,
+        as_json=True,
+        transport=env.transport,
+        **kw,
+    )
+    assert code == 0
+    return json.loads(out.getvalue())
+
+
+async def test_resolving_a_review_item_links_it_and_it_leaves_the_list(env):
+    kim = await person(env, "Kim", "kim@acme.example")
+    await deal(env, "Deal one", person_id=kim)
+    d2 = await deal(env, "Deal two", person_id=kim)
+    await meeting(env, "Pick a deal", "kim@acme.example")
+    await meeting(env, "Pick a person", "stranger@far.example", hours=2)
+    await env.sync()
+    items = {i["title"]: i for i in review_json(env)}
+    assert set(items) == {"Pick a deal", "Pick a person"}
+    said = await resolve(env, items["Pick a deal"]["item"], deal=str(d2))
+    assert said == {"item": items["Pick a deal"]["item"], "resolved": "deal", "id": str(d2)}
+    assert (await activity(env, "Pick a deal"))["deal_id"] == d2
+    await resolve(env, items["Pick a person"]["item"], person=str(kim))
+    assert participants(await activity(env, "Pick a person")) == [(kim, True)]
+    assert review_json(env) == []
+    # The user's picks are links set by hand: the next runs keep them.
+    env.advance(60)
+    again = await env.sync(full=True)
+    assert again.writes() == 0, again.summary
+    assert (await activity(env, "Pick a deal"))["deal_id"] == d2
+    assert review_json(env) == []
