@@ -54,7 +54,7 @@ def review(
         )
     chosen = str(person if person is not None else deal)
     kind = "person" if person is not None else "deal"
-    asyncio.run(_link(account, vault, found, kind, chosen, transport))
+    asyncio.run(link_item(account, vault, found, kind, chosen, transport))
     listed.drop(item)
     return _said(console, as_json, item, kind, chosen, f"linked to {kind} {chosen}")
 
@@ -69,7 +69,7 @@ def _said(
     return EXIT_OK
 
 
-async def _link(
+async def link_item(
     account: Account, vault: Vault, item: ReviewItem, kind: str, chosen: str, transport: Any
 ) -> None:
     """Give the activity the person (as its primary participant, the others kept) or the
@@ -108,4 +108,4 @@ def _list(console: Console, account_id: str, listed: ReviewList, as_json: bool) 
     return EXIT_OK
 
 
-__all__ = ["review"]
+__all__ = ["link_item", "review"]
