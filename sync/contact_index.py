@@ -87,10 +87,18 @@ class IndexFile:
     """The index on disk, and its refresh from Pipedrive (one listing per kind)."""
 
     def __init__(self, folder: Path) -> None:
-        self._file = _File(folder / "contacts.json")
+        self._path = folder / "contacts.json"
+        self._file: _File | None = None  # opened on first use (made on the first save)
+
+    def _opened(self) -> _File:
+        if self._file is None:
+            self._file = _File(self._path)
+        return self._file
 
     def load(self) -> ContactIndex:
-        docs = {d.get("kind"): d for d in self._file.table("index")}
+        if not self._path.exists():
+            return ContactIndex()
+        docs = {d.get("kind"): d for d in self._opened().table("index")}
         index = ContactIndex()
         for kind in KINDS:
             doc = docs.get(kind) or {}
@@ -104,8 +112,8 @@ class IndexFile:
             {"kind": kind, "rows": index.rows[kind], "cursor": index.cursors.get(kind, "")}
             for kind in KINDS
         ]
-        self._file.replace_table("index", docs)
-        self._file.flush()
+        self._opened().replace_table("index", docs)
+        self._opened().flush()
 
     async def refreshed(self, pipedrive: Pipedrive, *, full: bool, now: datetime) -> ContactIndex:
         """The index brought up to date (and saved): a full listing of each kind when `full`

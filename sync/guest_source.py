@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from .contact_index import IndexFile
-from .guests import GuestMatch, Matcher
+from .guests import GuestMatch, Matcher, colleagues, external
 from .pipedrive_api import Pipedrive
 
 
@@ -47,9 +47,9 @@ class GuestSource:
         becomes a person first (once: found again by e-mail, in the index or, when a
         create's answer is lost, by a search)."""
         emails = [a.get("email", "") for a in body.get("attendees") or ()]
+        if not external(emails, *colleagues(self.own)):
+            return {}, GuestMatch()  # no guest to match: the index is not even read
         matcher = await self.matcher()
-        if not matcher.external(emails):
-            return {}, GuestMatch()
         match = matcher.match(emails)
         if create_persons and match.unknown:
             async with self._lock:

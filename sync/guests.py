@@ -63,13 +63,30 @@ class GuestMatch:
         return out
 
 
+def colleagues(own: Iterable[str]) -> tuple[set[str], set[str]]:
+    """The user's own addresses, and the company's e-mail domains (free-mail ones left out)."""
+    addresses = {e.strip().lower() for e in own if e}
+    return addresses, {d for d in map(domain_of, addresses) if d and d not in FREE_MAIL}
+
+
+def external(emails: Iterable[str], own: set[str], company: set[str]) -> list[str]:
+    """The guests who are neither the user nor a colleague, in order, once each."""
+    out: list[str] = []
+    for email in emails:
+        address = email.strip().lower()
+        if not address or address in own or domain_of(address) in company:
+            continue
+        if address not in out:
+            out.append(address)
+    return out
+
+
 class Matcher:
     """Matches guests against one index, for one user (`own`: the user's addresses)."""
 
     def __init__(self, index: ContactIndex, own: Iterable[str]) -> None:
         self.index = index
-        self.own = {e.strip().lower() for e in own if e}
-        self.company = {d for d in map(domain_of, self.own) if d and d not in FREE_MAIL}
+        self.own, self.company = colleagues(own)
         self._by_email: dict[str, list[str]] = {}
         self._orgs_by_domain: dict[str, set[str]] = {}
         for person_id, person in sorted(index.persons.items(), key=lambda kv: int(kv[0])):
@@ -86,15 +103,7 @@ class Matcher:
             self._by_email.setdefault(email.strip().lower(), []).append(str(row["id"]))
 
     def external(self, emails: Iterable[str]) -> list[str]:
-        """The guests who are neither the user nor a colleague, in order, once each."""
-        out: list[str] = []
-        for email in emails:
-            address = email.strip().lower()
-            if not address or address in self.own or domain_of(address) in self.company:
-                continue
-            if address not in out:
-                out.append(address)
-        return out
+        return external(emails, self.own, self.company)
 
     def match(self, emails: Iterable[str]) -> GuestMatch:
         external = self.external(emails)
@@ -143,4 +152,4 @@ class Matcher:
         return None
 
 
-__all__ = ["FREE_MAIL", "GuestMatch", "Matcher", "domain_of"]
+__all__ = ["FREE_MAIL", "GuestMatch", "Matcher", "colleagues", "domain_of", "external"]

@@ -79,11 +79,12 @@ class ReviewList:
     """An account's review items (safe between threads; one process runs an account)."""
 
     def __init__(self, folder: Path) -> None:
-        self._file = _File(folder / "review.json")
+        self._path = folder / "review.json"
+        # Made on the first item only: a run with nothing to review writes no file.
+        self._file = _File(self._path) if self._path.exists() else None
         self._lock = threading.RLock()
-        self._items = {
-            i.key: i for i in (ReviewItem.from_json(d) for d in self._file.table("items"))
-        }
+        docs = self._file.table("items") if self._file is not None else []
+        self._items = {i.key: i for i in (ReviewItem.from_json(d) for d in docs)}
 
     def items(self) -> list[ReviewItem]:
         """The items still open, in the order they came."""
@@ -132,6 +133,8 @@ class ReviewList:
                 self._save()
 
     def _save(self) -> None:
+        if self._file is None:
+            self._file = _File(self._path)
         self._file.replace_table("items", [i.to_json() for i in self._items.values()])
         self._file.flush()
 
