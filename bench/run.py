@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.floor import Api, Floor, make_changes  # noqa: E402
 from bench.procs import ROOT, BenchError, Calsync, Delta, Sandbox, run_child, stop  # noqa: E402
+from sandbox.pipedrive.ratelimit import UNENFORCED_BURST  # noqa: E402
 from sync.polling import DEFAULT_INTERVAL  # noqa: E402
 
 SCENARIOS = ("initial", "idle", "incremental", "watch", "limits", "store", "tui")
@@ -186,6 +187,8 @@ class Bench:
             )
         ]
         self.results[f"floor{n}"] = floor_seconds
+        if n == 1_000:
+            rows.append(self.paced(n, engine))
 
         engine.fresh(n)
         cal = self.calsync()
@@ -232,6 +235,29 @@ class Bench:
         if n == 1_000:
             self.state["small"] = (cal, floor)
         return rows
+
+    def paced(self, n: int, engine: Sandbox) -> Row:
+        """The initial sync against the headers the sandbox sends with limits off (Ultimate's
+        OAuth burst): the share of the rate they allow that the engine reaches."""
+        engine.fresh(n, paced=True)
+        cal = self.calsync()
+        cal.connect(engine)
+        row = Row(f"initial sync {n:,}+{n:,}, paced to the default headers")
+        try:
+            summary, delta, child = self.sync_once(cal, engine, SYNC_TIMEOUT.get(n, 240.0))
+        except BenchError as exc:
+            row.failed = str(exc)
+            return row
+        burst = UNENFORCED_BURST
+        least = 2.0 * ((delta.pipedrive - 1) // burst)
+        row.requests, row.seconds, row.rss_mb = fmt_requests(delta), child.seconds, child.rss_mb
+        row.vs_floor = f"{least / summary['seconds']:.0%}" if summary["seconds"] else "-"
+        row.target = f"(reference: share of {burst} req/2 s)"
+        row.notes.append(
+            f"{delta.pipedrive} Pipedrive requests need {least:.1f} s at {burst} per 2 s; "
+            f"the run took {summary['seconds']:.2f} s"
+        )
+        return row
 
     def linear(self) -> list[Row]:
         small, big = self.results.get("engine1000"), self.results.get("engine10000")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from platformdirs import user_downloads_path
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
@@ -138,6 +139,13 @@ class CalsyncApp(App):
             self.demo.stop()
         if hasattr(self, "store"):
             self.store.close()
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """The palette's "Screenshot": Textual saves it in the Downloads folder and fails
+        where there is none (a server, a container); then it goes in the current folder."""
+        if path is None and not user_downloads_path().is_dir():
+            path = str(Path.cwd())
+        self.deliver_screenshot(filename, path)
 
     def action_help(self) -> None:
         from .commands import available

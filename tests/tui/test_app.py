@@ -49,3 +49,27 @@ class TestQuit:
         assert app.demo.running is None
         assert app.sessions["1"].stop.is_set()
         assert not watch.is_running
+
+
+async def test_the_palettes_screenshot_is_saved_where_there_is_no_downloads_folder(
+    make_app, monkeypatch, tmp_path
+):
+    """Textual saves screenshots in ~/Downloads and only says "Failed to save screenshot"
+    where there is none; the app then saves it in the current folder and says where."""
+    monkeypatch.setenv("HOME", str(tmp_path / "no-downloads-home"))
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(tmp_path / "no-downloads-home" / "Downloads"))
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    app = make_app()
+    async with app.run_test(size=(120, 34)) as pilot:
+        await pilot.pause()
+        app.action_screenshot()
+        for _ in range(500):
+            if any(n.title == "Screenshot" for n in app._notifications):
+                break  # said, once the file is whole (or that it failed)
+            await pilot.pause(0.02)
+        saved = list(here.glob("*.svg"))
+        assert saved, [n.message for n in app._notifications]
+        assert str(here) in next(n.message for n in app._notifications if n.title == "Screenshot")
+        assert saved[0].read_text().startswith("<svg")
