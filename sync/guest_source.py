@@ -90,7 +90,7 @@ class GuestSource:
             "org_id": str(old["org_id"]) if old.get("org_id") else None,
             "deal_id": str(old["deal_id"]) if old.get("deal_id") else None,
         }
-        empty = {"participants": [], "org_id": None, "deal_id": None}
+        empty: dict[str, object] = {"participants": [], "org_id": None, "deal_id": None}
         out: dict = {}
         for key, held in now.items():
             if held in (was[key], empty[key]):
