@@ -109,6 +109,7 @@ def event_line(event: SyncEvent, view: TimeView | None = None) -> str:
     if event.reason and event.kind in (
         "notice",
         "skip",
+        "pair",
         "conflict",
         "error",
         "guard",

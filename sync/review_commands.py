@@ -41,7 +41,7 @@ def review(
         return _list(console, account.id, listed, as_json)
     found = listed.get(item)
     if found is None or found.state != "open":
-        raise NotFound(f"no review item {item!r} (see `calsync review`)")
+        raise UsageError(f"no review item {item!r} (see `calsync review`)")
     if sum((person is not None, deal is not None, dismiss)) != 1:
         raise UsageError("review ITEM takes one of --person ID, --deal ID or --dismiss")
     if dismiss:

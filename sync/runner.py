@@ -225,6 +225,7 @@ class _Run:
             examples={side: the_plan.deleted_titles(side) for side in ("google", "pipedrive")},
             ids={side: the_plan.deleted_ids(side) for side in ("google", "pipedrive")},
             links=n_links,
+            pairs=the_plan.counts()["other"]["pair"],
         )
         if not self.dry_run:
             self._commit(data, services)

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from sync.commands import Console
-from sync.errors import NotFound, UsageError
+from sync.errors import UsageError
 from sync.review_commands import review
 
 from .conftest import NOW, timed
@@ -104,7 +104,7 @@ async def test_review_lists_the_surplus_and_dismissing_takes_it_off(env):
         _review(env, item=item["item"], deal="7")  # a duplicate has no deal to pick
     assert "dismissed" in _review(env, item=item["item"], dismiss=True, text=True)
     assert _review(env, as_json=True)["items"] == []
-    with pytest.raises(NotFound):
+    with pytest.raises(UsageError, match="no review item"):
         _review(env, item=item["item"], dismiss=True)
     env.advance(60)
     again = await env.sync(full=True)  # dismissed: left as it is, still never copied
@@ -116,3 +116,15 @@ def _review(env, *, text: bool = False, **kw):
     code = review(Console(out, io.StringIO()), home=env.home, account_id=env.account_id, **kw)
     assert code == 0
     return out.getvalue() if text or not kw.get("as_json") else json.loads(out.getvalue())
+
+
+async def test_a_dry_run_counts_pairs_apart_from_creates(env):
+    for i in range(3):
+        await _both_sides(env, f"Call {i}", DAY1 + timedelta(hours=i))
+    await env.g_insert({"summary": "Only on Google", **timed(DAY1 + timedelta(days=1))})
+    result = await env.sync(dry_run=True)
+    plan = result.events[-1].detail["plan"]
+    assert plan["other"]["pair"] == 3
+    assert plan["pipedrive"]["create"] == 1 and plan["google"]["create"] == 0
+    assert [e.detail.get("dry_run") for e in result.kinds("pair")] == [True] * 3
+    assert env.store.data(env.account_id).links() == []  # a dry run links nothing
