@@ -38,7 +38,8 @@ class GuestSource:
                 index = await self.index_file.refreshed(
                     self.pipedrive, full=self.full, now=self.now
                 )
-                self._matcher = Matcher(index, self.own)
+                users = await self.pipedrive.user_emails()  # colleagues: never matched
+                self._matcher = Matcher(index, self.own, users)
             return self._matcher
 
     async def fields_for(self, body: dict, *, create_persons: bool) -> tuple[dict, GuestMatch]:

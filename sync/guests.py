@@ -4,10 +4,10 @@ activity's participants, organization and deal. Pure: no I/O.
 
 Rules (docs/planner.md, "Guests to contacts"): an address matches a person holding it among
 any of their e-mails, case-insensitively. The user's own address and colleagues' (the
-company's e-mail domain, unless it is a free-mail one) are never matched. The first
-external guest matched is the primary participant; the organization is the primary
-person's; the deal is the single open deal of that person, or of that organization when
-the person has none. Several open deals: no deal, and the item goes to review; external
+company's e-mail domain unless it is a free-mail one, and the company's Pipedrive users)
+are never matched. The first external guest matched is the primary participant; the
+organization is the primary person's; the deal is the single open deal of that person, or
+of that organization when the person has none. Several open deals: no deal, and the item goes to review; external
 guests of whom none is a person: the item goes to review too (unless persons are created
 for them). A guest who is no person may still give the organization by domain: the one
 organization whose persons use that domain; free-mail domains never do."""
@@ -84,9 +84,12 @@ def external(emails: Iterable[str], own: set[str], company: set[str]) -> list[st
 class Matcher:
     """Matches guests against one index, for one user (`own`: the user's addresses)."""
 
-    def __init__(self, index: ContactIndex, own: Iterable[str]) -> None:
+    def __init__(self, index: ContactIndex, own: Iterable[str], users: Iterable[str] = ()) -> None:
+        """`own`: the user's addresses (their domains are the company's); `users`: the
+        company's Pipedrive users' addresses (colleagues, whatever their domain)."""
         self.index = index
         self.own, self.company = colleagues(own)
+        self.own |= {e.strip().lower() for e in users if e}
         self._by_email: dict[str, list[str]] = {}
         self._orgs_by_domain: dict[str, set[str]] = {}
         for person_id, person in sorted(index.persons.items(), key=lambda kv: int(kv[0])):

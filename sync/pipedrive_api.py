@@ -79,6 +79,11 @@ class Pipedrive:
     async def me(self) -> dict:
         return (await self.http.json("GET", "/api/v1/users/me"))["data"]
 
+    async def user_emails(self) -> list[str]:
+        """The e-mails of the company's users (colleagues: never matched to persons)."""
+        users = (await self.http.json("GET", "/api/v1/users"))["data"] or []
+        return [u["email"] for u in users if isinstance(u, dict) and u.get("email")]
+
     async def activity_types(self) -> list[dict]:
         return (await self.http.json("GET", "/api/v1/activityTypes"))["data"] or []
 

@@ -265,3 +265,13 @@ async def test_resolving_a_review_item_links_it_and_it_leaves_the_list(env):
     assert again.writes() == 0, again.summary
     assert (await activity(env, "Pick a deal"))["deal_id"] == d2
     assert review_json(env) == []
+
+
+async def test_the_companys_pipedrive_users_are_colleagues_whatever_their_domain(env):
+    users = env.sandbox.pipedrive.users  # a second user of the company (no API makes one)
+    users[99] = {**env.sandbox.pipedrive.user, "id": 99, "email": "pat@consultant.example"}
+    await person(env, "Pat as a person", "pat@consultant.example")
+    kim = await person(env, "Kim", "kim@acme.example")
+    await meeting(env, "With Pat", "pat@consultant.example", "kim@acme.example")
+    await env.sync()
+    assert participants(await activity(env, "With Pat")) == [(kim, True)]
