@@ -150,6 +150,17 @@ class Relink:
 
 
 @dataclass(frozen=True, slots=True)
+class Pair:
+    """Record `link` between an unlinked event and an unlinked activity found to be the same
+    meeting (sync/pairing.py): linked instead of copied. When their contents differ, the
+    update of the side that changed first follows it (its winner's fingerprint is left
+    empty until that update lands, so a lost update is made again)."""
+
+    link: Link
+    reason: str = "paired: the same meeting was already on both sides"
+
+
+@dataclass(frozen=True, slots=True)
 class ForgetLink:
     """Drop `link`; nothing is written to either side."""
 
@@ -196,7 +207,7 @@ Write = (
     | CreateOnGoogle
     | ResetPlaceholder
 )
-Action = Write | Relink | ForgetLink | Skip | Conflict | Note
+Action = Write | Relink | Pair | ForgetLink | Skip | Conflict | Note
 WRITES: tuple[type, ...] = Write.__args__  # type: ignore[attr-defined]
 Creates = CreateOnGoogle | CreateOnPipedrive
 Deletes = DeleteGoogle | DeletePipedrive
@@ -250,7 +261,7 @@ def target_id(action: Write) -> str | None:
 def _rank(action: Action) -> int:
     if isinstance(action, WRITES):
         return action.stage  # type: ignore[union-attr]
-    for rank, kinds in enumerate(((Conflict,), (Relink, ForgetLink), (Skip, Note)), STAGES):
+    for rank, kinds in enumerate(((Conflict,), (Relink, Pair, ForgetLink), (Skip, Note)), STAGES):
         if isinstance(action, kinds):
             return rank
     raise TypeError(f"not an action: {action!r}")
@@ -279,14 +290,19 @@ class Plan:
         return [a for a in self.actions if isinstance(a, WRITES)]  # type: ignore[misc]
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """{"google": {"create", "update", "delete"}, "pipedrive": {...}} plus conflicts/skips."""
+        """{"google": {"create", "update", "delete"}, "pipedrive": {...}} plus conflicts, skips
+        and pairs (items already on both sides, linked: counted apart from the creates)."""
         out: dict[str, dict[str, int]] = {
             "google": {"create": 0, "update": 0, "delete": 0},
             "pipedrive": {"create": 0, "update": 0, "delete": 0},
         }
         for a in self.writes():
             out[a.side][verb(a)] += 1
-        out["other"] = {"conflict": len(self.of(Conflict)), "skip": len(self.of(Skip))}
+        out["other"] = {
+            "conflict": len(self.of(Conflict)),
+            "skip": len(self.of(Skip)),
+            "pair": len(self.of(Pair)),
+        }
         return out
 
     def deletes(self, side: Side) -> int:

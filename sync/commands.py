@@ -109,6 +109,7 @@ def event_line(event: SyncEvent, view: TimeView | None = None) -> str:
     if event.reason and event.kind in (
         "notice",
         "skip",
+        "pair",
         "conflict",
         "error",
         "guard",
@@ -190,6 +191,7 @@ def options(
         ("Sync these Pipedrive activities to calendar", ", ".join(o.push_types) or "(none)"),
         ("Private events", o.private),
         ("Linked contact details", "on" if o.linked_contacts else "off"),
+        ("Create persons for unknown guests", "on" if o.create_persons else "off"),
         ("Import out-of-office / focus time", ", ".join(o.import_blocks) or "(none)"),
         ("Sync window", f"{o.window_past_days} days back, {o.window_future_days} days ahead"),
     ]

@@ -21,6 +21,7 @@ from .actions import (
     CreateOnGoogle,
     ForgetLink,
     Note,
+    Pair,
     Plan,
     Relink,
     Skip,
@@ -105,13 +106,19 @@ class Executor:
         return out
 
     def _bookkeeping(self, plan: Plan) -> list[SyncEvent]:
-        """Conflicts and notes to the log, skips counted, relinks and forgets recorded."""
+        """Conflicts, pairs and notes to the log, skips counted, relinks, pairs and forgets
+        recorded."""
         events = []
         for action in plan:
             if isinstance(action, Relink):
                 self.ledger.record(action.link)
             elif isinstance(action, ForgetLink):
                 self.ledger.forget(action.link)
+            elif isinstance(action, Pair):
+                self.ledger.record(action.link)
+                event = event_for(action, self.ctx.clock())
+                assert event is not None
+                events.append(event)
             elif isinstance(action, Conflict | Skip | Note):
                 if isinstance(action, Conflict):
                     self.outcome.summary.conflicts += 1

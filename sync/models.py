@@ -16,7 +16,7 @@ SIDES: tuple[Side, Side] = ("google", "pipedrive")
 
 EventKind = Literal[
     "start", "fetch", "create", "update", "delete", "skip",
-    "conflict", "guard", "error", "progress", "notice", "done",
+    "conflict", "guard", "error", "progress", "notice", "done", "pair",
 ]  # fmt: skip
 EVENT_KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
 

@@ -35,6 +35,7 @@ JSON_KEYS: tuple[str, ...] = (
     "window_past_days",
     "window_future_days",
     "import_blocks",
+    "create_persons",
 )
 
 
@@ -62,6 +63,9 @@ class Options:
     import_blocks: tuple[str, ...] = ()
     """Google's out-of-office and focus-time blocks imported as busy activities (a subset
     of BLOCKS); none by default: they are the user's own time, not meetings."""
+    create_persons: bool = False
+    """Create a Pipedrive person for each external guest of a Google event that matches no
+    person (once: found again by e-mail, never made twice); off by default."""
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -78,6 +82,7 @@ class Options:
             "window_past_days": self.window_past_days,
             "window_future_days": self.window_future_days,
             "import_blocks": list(self.import_blocks),
+            "create_persons": self.create_persons,
         }
 
     @classmethod
@@ -187,6 +192,18 @@ def _as_types(value: Any) -> tuple[str, ...]:
 
 
 def _validate(o: Options) -> None:
+    _validate_choices(o)
+    _validate_types(o)
+    for name in ("linked_contacts", "create_persons"):
+        if not isinstance(getattr(o, name), bool):
+            raise UsageError(f"{name} must be true or false")
+    if not isinstance(o.import_blocks, tuple) or any(b not in BLOCKS for b in o.import_blocks):
+        raise UsageError("import_blocks must be a list: out-of-office, focus-time")
+    _validate_window(o)
+
+
+def _validate_choices(o: Options) -> None:
+    """The calendar, the sync type and the private mode."""
     if not isinstance(o.calendar, str) or not o.calendar.strip() or len(o.calendar.split()) != 1:
         raise OptionError(
             "calendar",
@@ -199,6 +216,16 @@ def _validate(o: Options) -> None:
             f"unknown --sync-type {o.sync_type!r}: choose one-way or two-way",
             "Choose one-way or two-way.",
         )
+    if o.private not in PRIVATE_MODES:
+        raise OptionError(
+            "private",
+            f"unknown --private {o.private!r}: choose private, busy, public or skip",
+            "Choose how private events are synced.",
+        )
+
+
+def _validate_types(o: Options) -> None:
+    """save_as and push_types: activity type keys."""
     if not isinstance(o.save_as, str) or not _TYPE_KEY.match(o.save_as):
         raise OptionError(
             "save_as",
@@ -214,16 +241,9 @@ def _validate(o: Options) -> None:
                 f"bad --push-types entry {key!r}: give activity type keys such as 'call'",
                 f"{key!r} is not an activity type.",
             )
-    if o.private not in PRIVATE_MODES:
-        raise OptionError(
-            "private",
-            f"unknown --private {o.private!r}: choose private, busy, public or skip",
-            "Choose how private events are synced.",
-        )
-    if not isinstance(o.linked_contacts, bool):
-        raise UsageError("linked_contacts must be true or false")
-    if not isinstance(o.import_blocks, tuple) or any(b not in BLOCKS for b in o.import_blocks):
-        raise UsageError("import_blocks must be a list: out-of-office, focus-time")
+
+
+def _validate_window(o: Options) -> None:
     for field, flag, days in (
         ("window_past_days", "--window-past", o.window_past_days),
         ("window_future_days", "--window-future", o.window_future_days),

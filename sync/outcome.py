@@ -43,6 +43,12 @@ class RunContext:
     """What this run read of both sides (the current content of the items it writes)."""
     images: Any = None
     """The run's before-images recorder (sync/before_images.py Recorder; None: not kept)."""
+    guests: Any = None
+    """Guest matching for the activities made from events (sync/guest_source.py GuestSource;
+    None: no matching)."""
+    review: Any = None
+    """The account's review list (sync/review.py ReviewList), for the items matching could
+    not decide."""
 
     def landed(self, side: Side, verb: str, item_id: str | None) -> None:
         """A write landed: `verb` (create/update/delete) on `side`'s item `item_id` (the new

@@ -79,6 +79,11 @@ class Pipedrive:
     async def me(self) -> dict:
         return (await self.http.json("GET", "/api/v1/users/me"))["data"]
 
+    async def user_emails(self) -> list[str]:
+        """The e-mails of the company's users (colleagues: never matched to persons)."""
+        users = (await self.http.json("GET", "/api/v1/users"))["data"] or []
+        return [u["email"] for u in users if isinstance(u, dict) and u.get("email")]
+
     async def activity_types(self) -> list[dict]:
         return (await self.http.json("GET", "/api/v1/activityTypes"))["data"] or []
 
@@ -175,6 +180,36 @@ class Pipedrive:
                     break
                 params["cursor"] = cursor
         return found
+
+    async def list_kind(self, kind: str, *, updated_since: str | None = None) -> list[dict]:
+        """Every person / organization / deal (`kind`), or those changed since `updated_since`
+        (an RFC 3339 time as Pipedrive gave it; deletions included then)."""
+        params: dict[str, str | int] = {"limit": PAGE_LIMIT}
+        if updated_since:
+            params["updated_since"] = updated_since
+        items: list[dict] = []
+        while True:
+            page = await self.http.json("GET", f"/api/v2/{kind}", params=params)
+            items.extend(page.get("data") or [])
+            cursor = (page.get("additional_data") or {}).get("next_cursor")
+            if not cursor:
+                return items
+            params["cursor"] = cursor
+
+    async def create_person(self, body: dict, email: str) -> dict:
+        """Create a person once: if the answer is lost, look for one with `email` (its
+        marker) before trying again."""
+        for _ in range(self.http.attempts):
+            try:
+                answer = await self.http.json(
+                    "POST", "/api/v2/persons", json=body, idempotent=False
+                )
+                return answer["data"]
+            except AmbiguousWrite:
+                found = await self.person_by_email(email)
+                if found is not None:
+                    return found
+        return (await self.http.json("POST", "/api/v2/persons", json=body))["data"]
 
     async def person(self, person_id: int | str) -> dict | None:
         return await self._get("persons", person_id)

@@ -22,6 +22,7 @@ from .actions import (
     DeletePipedrive,
     ForgetLink,
     Note,
+    Pair,
     Plan,
     Relink,
     ResetPlaceholder,
@@ -41,6 +42,7 @@ from .mapping import (
 )
 from .models import CalendarItem, Intent, Link, Side
 from .options import Options, PrivateMode
+from .pairing import Key, match, meeting_key
 from .snapshot import Snapshot
 
 __all__ = ["Plan", "guard", "plan", "SKIPPED_PRIVATE"]
@@ -603,10 +605,85 @@ def _unlinked_items(rules: _Rules, snapshot: Snapshot, links: list[Link]) -> Non
             else:
                 rules.out.append(Relink(link, "copy found without its link"))
             del new_p[p.id]
+    for held in snapshot.held:  # under review (sync/review.py): left as they are
+        side, _, item_id = held.partition(":")
+        (new_g if side == "google" else new_p).pop(item_id, None)
+    if snapshot.full:
+        _pair_existing(rules, new_g, new_p)
     for g in new_g.values():
         _new_google(rules, g)
     for p in new_p.values():
         _new_pipedrive(rules, p)
+
+
+def _pair_existing(
+    rules: _Rules, new_g: dict[str, CalendarItem], new_p: dict[str, CalendarItem]
+) -> None:
+    """Items on both sides that are the same meeting (sync/pairing.py) are linked instead of
+    copied; the later-changed side's content wins, as in a conflict. The surplus of several
+    candidates for one meeting goes to review. Paired and reviewed items leave `new_g` /
+    `new_p`."""
+    found = match(
+        ((key, g) for g in new_g.values() if (key := _google_key(rules, g)) is not None),
+        ((key, p) for p in new_p.values() if (key := _pipedrive_key(rules, p)) is not None),
+    )
+    for g, p in found.pairs:
+        _pair(rules, g, p)
+        del new_g[g.id], new_p[p.id]
+    for item in found.review:
+        rules.out.append(Skip(item, REVIEW_DUPLICATE, "review"))
+        (new_g if item.side == "google" else new_p).pop(item.id)
+
+
+REVIEW_DUPLICATE = (
+    "several items on the other side look like the same meeting: left for review (calsync review)"
+)
+
+
+def _google_key(rules: _Rules, g: CalendarItem) -> Key | None:
+    """The event's meeting key when it would otherwise be copied (or, one-way, could be the
+    copy of an activity): None for events that are never synced."""
+    if g.peer() is not None or not g.overlaps(*rules.window, rules.day_zone):
+        return None
+    busy = g.private and rules.options.private == "busy"
+    if rules.two_way and (
+        not_imported(g, rules.options) is not None
+        or (g.private and rules.options.private == "skip")
+        or too_big_for_pipedrive(g) is not None
+    ):
+        return None
+    return meeting_key(g, busy_placeholder=busy)
+
+
+def _pipedrive_key(rules: _Rules, p: CalendarItem) -> Key | None:
+    if p.peer() is not None or not p.overlaps(*rules.window, rules.day_zone):
+        return None
+    if not rules.two_way and p.activity_type not in rules.options.push_types:
+        return None
+    return meeting_key(p)
+
+
+def _pair(rules: _Rules, g: CalendarItem, p: CalendarItem) -> None:
+    """Link `g` and `p`; when their contents differ, the side changed last is written to the
+    other (one-way: the activity always is; a private event under `busy` / `skip` wins). The
+    pair counts as born in Pipedrive when the activity goes to Google by its type and the
+    event is not private, else as born on Google (privacy and push_types then never touch
+    the user's own event)."""
+    pushable = p.activity_type in rules.options.push_types
+    origin: Side = "pipedrive" if pushable and not g.private else "google"
+    link = Link.from_items(g, p, origin=origin, synced_at=rules.now)
+    if g.fingerprint() == p.fingerprint():
+        rules.out.append(Pair(link))
+        return
+    p_later = p.updated is not None and (g.updated is None or p.updated > g.updated)
+    if not rules.two_way or (p_later and not _privacy_wins(rules, link, g)):
+        link = dataclasses.replace(link, pipedrive_fingerprint="")
+        rules.out.append(Pair(link))
+        rules.out.extend(_update_google(rules, link, p, g))
+    else:
+        link = dataclasses.replace(link, google_fingerprint="")
+        rules.out.append(Pair(link))
+        rules.out.extend(_update_pipedrive(rules, link, g))
 
 
 def _relink(

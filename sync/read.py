@@ -81,7 +81,7 @@ async def read(
         google_listed_at=page.listed_at,
         pipedrive_listed_at=listing.listed_at,
         pipedrive_newest=_newest(raw_activities),
-        contacts=_contacts(raw_activities) if options.linked_contacts else {},
+        contacts=_contacts(raw_activities),
         calendar=options.calendar,
         calendar_tz=calendar_tz,
         calendar_used=cursors.google_calendar,
@@ -146,12 +146,24 @@ def _newest(raw_activities: list[dict]) -> str | None:
 
 
 def _contacts(raw_activities: list[dict]) -> dict[str, dict]:
-    """The person, organization and deal ids of each listed activity (for linked contacts)."""
+    """The person, organization and deal ids of each listed activity (for linked contacts),
+    and its participants' person ids, the primary first (for guest matching)."""
     return {
-        str(a["id"]): {k: a[k] for k in CONTACT_KEYS if a.get(k)}
+        str(a["id"]): {
+            **{k: a[k] for k in CONTACT_KEYS if a.get(k)},
+            "participants": _participant_ids(a.get("participants")),
+        }
         for a in raw_activities
         if isinstance(a, dict) and "id" in a
     }
+
+
+def _participant_ids(participants: object) -> list[str]:
+    if not isinstance(participants, list):
+        return []
+    entries = [p for p in participants if isinstance(p, dict) and p.get("person_id")]
+    entries.sort(key=lambda p: not p.get("primary"))
+    return [str(p["person_id"]) for p in entries]
 
 
 async def _read_again(

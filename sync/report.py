@@ -13,6 +13,7 @@ from .actions import (
     CreateOnPipedrive,
     ForgetLink,
     Note,
+    Pair,
     Relink,
     ResetPlaceholder,
     RewriteGoogle,
@@ -36,6 +37,18 @@ def event_for(
     is added to the event's (e.g. `dry_run=True` for a preview)."""
     if isinstance(action, Relink | ForgetLink):
         return None
+    if isinstance(action, Pair):
+        link = action.link
+        return SyncEvent(
+            "pair",
+            None,
+            link.title,
+            link.start,
+            reason or action.reason,
+            link.google_id,
+            at,
+            {"google_id": link.google_id, "pipedrive_id": link.pipedrive_id, **detail},
+        )
     if isinstance(action, Note):
         return SyncEvent(
             "skip",

@@ -13,6 +13,7 @@ data flow of a run.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -24,13 +25,16 @@ from .accounts import not_syncing_error
 from .actions import Plan, Skip, guard
 from .before_images import Recorder
 from .commit import commit, next_cursors
+from .contact_index import IndexFile
 from .errors import EXIT_FAILED, EXIT_GUARDED, EXIT_OK, AuthError, CalsyncError
 from .executor import Executor
+from .guest_source import GuestSource
 from .models import RunSummary, SyncEvent
 from .outcome import Ledger, RunContext
 from .planner import plan
 from .read import read
 from .report import event_for
+from .review import ReviewList
 from .services import open_services
 from .snapshot import SKEW_TOLERATED, Snapshot, clock_skew, needs_full
 from .store import Account, Store
@@ -126,6 +130,8 @@ class _Run:
             for event in self._skew(snapshot, account.extra.clock_skew_said):
                 yield event
             links = data.links()
+            review = ReviewList(data.folder)
+            snapshot = dataclasses.replace(snapshot, held=review.held())
             the_plan = plan(snapshot, links, options)
             held = guard(the_plan, len(links), len(links))
             if held and not force_delete:
@@ -136,7 +142,8 @@ class _Run:
                     yield event
                 yield self._done("dry run: nothing was written", services, the_plan.counts())
             else:
-                async for event in self._apply(the_plan, snapshot, account, data, services):
+                review.add_from(the_plan)
+                async for event in self._apply(the_plan, snapshot, account, data, services, review):
                     yield event
         except CalsyncError as exc:
             if self.executor is not None:  # what the writes did before the run had to stop
@@ -218,6 +225,7 @@ class _Run:
             examples={side: the_plan.deleted_titles(side) for side in ("google", "pipedrive")},
             ids={side: the_plan.deleted_ids(side) for side in ("google", "pipedrive")},
             links=n_links,
+            pairs=the_plan.counts()["other"]["pair"],
         )
         if not self.dry_run:
             self._commit(data, services)
@@ -233,7 +241,7 @@ class _Run:
         return events
 
     async def _apply(
-        self, the_plan: Plan, snapshot: Snapshot, account: Account, data, services
+        self, the_plan: Plan, snapshot: Snapshot, account: Account, data, services, review
     ) -> AsyncIterator[SyncEvent]:
         options = account.options
         ctx = RunContext(
@@ -248,6 +256,14 @@ class _Run:
             contacts=snapshot.contacts,
             seen=snapshot,
             images=(images := Recorder(data.links(), snapshot)),
+            guests=GuestSource(
+                IndexFile(data.folder),
+                services.pipedrive,
+                full=snapshot.full,
+                now=self.now,
+                own=(account.email, account.pipedrive_email),
+            ),
+            review=review,
         )
         self.images = images
         executor = self.executor = Executor(ctx, Ledger(data, self.now))

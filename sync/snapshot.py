@@ -65,6 +65,8 @@ class Snapshot:
     intents: tuple[Intent, ...] = ()
     """Writes a run killed in mid-write left unsettled (sync/intents.py): the planner settles
     them from what this run sees."""
+    held: frozenset[str] = frozenset()
+    """"<side>:<id>" of the unlinked items under review (sync/review.py): never copied."""
 
 
 def needs_full(cursors: Cursors, options: Options, now: datetime) -> bool:

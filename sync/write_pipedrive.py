@@ -15,12 +15,14 @@ from .actions import (
     target_id,
     verb,
 )
+from .guests import GuestMatch
 from .http import ApiError
 from .mapping import UnmappableItem, item_from_pipedrive, pipedrive_body, pipedrive_marker
 from .models import CalendarItem, Side, SyncEvent
 from .options import PrivateMode
 from .outcome import Ledger, Outcome, RunContext
 from .report import event_for
+from .review import review_item
 
 PipedriveAction = DeletePipedrive | UpdatePipedrive | CreateOnPipedrive | ResetPlaceholder
 FAILURES = (ApiError, ValueError, UnmappableItem)
@@ -92,15 +94,39 @@ class PipedriveWriter:
             private_mode=action.private_mode,
             create=False,
         )
+        match = await self._guests_changed(action.link.pipedrive_id, body)
         self.ledger.intend(intents.for_pipedrive_update(action, body, item))
         await self.ledger.durable()
         answer = await self.pipedrive.update_activity(action.link.pipedrive_id, body)
+        if answer is not None and match is not None and match.review and self.ctx.review:
+            self.ctx.review.add(review_item(answer, match))
         if answer is None:
             # Gone meanwhile: the event still wants its activity.
             self.ledger.forget(action.link)
             return await self._create(action, item, action.private_mode, action.link.origin)
         self.ledger.pair(item, item_from_pipedrive(answer), action.link.origin)
         return self._done(action)
+
+    async def _guests_changed(self, activity_id: str, body: dict) -> GuestMatch | None:
+        """When the event's guests differ from the activity's (as read this run), the
+        participants, organization and deal they give go into `body` (never over a link
+        the user set by hand: GuestSource.changed_fields); the match, or None."""
+        seen = self.ctx.seen
+        current = seen.pipedrive.get(activity_id) if seen is not None else None
+        if self.ctx.guests is None or current is None or "attendees" not in body:
+            return None
+        before = sorted({a.email.strip().lower() for a in current.attendees})
+        after = sorted({str(a.get("email", "")).strip().lower() for a in body["attendees"]})
+        if before == after:
+            return None
+        fields, match = await self.ctx.guests.changed_fields(
+            body,
+            before,
+            self.ctx.contacts.get(activity_id) or {},
+            create_persons=self.ctx.options.create_persons,
+        )
+        body.update(fields)
+        return match
 
     async def _reset(self, action: ResetPlaceholder) -> list[SyncEvent]:
         body = pipedrive_body(
@@ -134,12 +160,20 @@ class PipedriveWriter:
     ) -> list[SyncEvent]:
         marker = pipedrive_marker(item.id)
         body = pipedrive_body(item, self.ctx.options, marker=marker, private_mode=mode, create=True)
+        match = None
+        if self.ctx.guests is not None:
+            fields, match = await self.ctx.guests.fields_for(
+                body, create_persons=self.ctx.options.create_persons
+            )
+            body.update(fields)
         copy = item_from_pipedrive({**body, "id": 0})
         # Written to the journal at once (a SIGKILL keeps it), not waited on to disk: lost only
         # with the machine, when the copy is still relinked by its marker, as it is now.
         self.ledger.intend(intents.for_create(action, item, copy, origin, self.ctx.now))
         created = await self.pipedrive.create_activity(body, marker=marker, started=self.ctx.now)
         self.ledger.pair(item, item_from_pipedrive(created), origin)
+        if match is not None and match.review and self.ctx.review is not None:
+            self.ctx.review.add(review_item(created, match))
         self.outcome.count("pipedrive", "create")
         self.ctx.landed("pipedrive", "create", str(created["id"]))
         event = event_for(

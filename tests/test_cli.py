@@ -61,6 +61,7 @@ def test_connect_options_sync_accounts_log_round_trip(connected):
         "window_past_days",
         "window_future_days",
         "import_blocks",
+        "create_persons",
     }
     calsync(
         "options",
@@ -79,6 +80,7 @@ def test_connect_options_sync_accounts_log_round_trip(connected):
         "lunch",
         "--import-blocks",
         "focus-time",
+        "--create-persons",
     )
     options = json.loads(calsync("options", "--json").stdout)
     assert options == {
@@ -91,6 +93,7 @@ def test_connect_options_sync_accounts_log_round_trip(connected):
         "window_past_days": 7,
         "window_future_days": 60,
         "import_blocks": ["focus-time"],
+        "create_persons": True,
     }
 
     first = calsync("sync", "--once", "--json")

@@ -206,6 +206,12 @@ class CalsyncApp(App):
         self.go_home()
         self.push_screen(SyncLogScreen(account_id))
 
+    def open_review(self, account_id: str) -> None:
+        """The account's To review list, on top of the screen in view (Back returns to it)."""
+        from .screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(account_id))
+
     def open_options(self, account_id: str, *, then: str = "log") -> None:
         from .screens.options import OptionsScreen
 

@@ -187,6 +187,21 @@ def build_parser() -> Parser:
         const=False,
         help="keep linked contact details in Pipedrive",
     )
+    persons = op.add_mutually_exclusive_group()
+    persons.add_argument(
+        "--create-persons",
+        dest="create_persons",
+        action="store_const",
+        const=True,
+        help="create a Pipedrive person for each unknown external guest of a Google event",
+    )
+    persons.add_argument(
+        "--no-create-persons",
+        dest="create_persons",
+        action="store_const",
+        const=False,
+        help="leave unknown guests out of Pipedrive (the default)",
+    )
     op.add_argument(
         "--window-past", type=_non_negative, metavar="DAYS", help="days back to sync (default 30)"
     )
@@ -291,7 +306,25 @@ def build_parser() -> Parser:
     lg.add_argument("--run", type=_non_negative, metavar="N", help="show run N with its events")
     lg.add_argument("--account", metavar="ID", help="which account (when there are several)")
     _undo_parsers(sub)
+    _review_parser(sub)
     return parser
+
+
+def _review_parser(sub) -> None:
+    """`calsync review` (docs/cli.md)."""
+    rv = sub.add_parser(
+        "review",
+        help="items a sync left for you to decide",
+        description="With no ITEM, lists the items waiting for review (possible duplicates "
+        "of a meeting already on both sides); with ITEM and one of --person, --deal or "
+        "--dismiss, resolves it.",
+    )
+    rv.add_argument("item", nargs="?", metavar="ITEM", help="the item: side:id, as listed")
+    rv.add_argument("--person", metavar="ID", help="the Pipedrive person to link")
+    rv.add_argument("--deal", metavar="ID", help="the Pipedrive deal to link")
+    rv.add_argument("--dismiss", action="store_true", help="leave the item as it is: never copied")
+    rv.add_argument("--json", action="store_true", help="JSON instead of text")
+    rv.add_argument("--account", metavar="ID", help="which account (when there are several)")
 
 
 def _undo_parsers(sub) -> None:
@@ -383,6 +416,7 @@ def _option_changes(args: argparse.Namespace) -> dict:
         ("save_as", "save_as"),
         ("private", "private"),
         ("linked_contacts", "linked_contacts"),
+        ("create_persons", "create_persons"),
         ("window_past", "window_past_days"),
         ("window_future", "window_future_days"),
     ):
@@ -438,6 +472,19 @@ def run_command(args: argparse.Namespace) -> int:
             as_json=args.json,
             dry_run=args.dry_run,
             force_delete=args.force_delete,
+        )
+    if args.command == "review":
+        from sync import review_commands
+
+        return review_commands.review(
+            console,
+            home=None,
+            account_id=args.account,
+            item=args.item,
+            person=args.person,
+            deal=args.deal,
+            dismiss=args.dismiss,
+            as_json=args.json,
         )
     if args.command == "explain":
         from sync import undo_commands

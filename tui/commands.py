@@ -1,5 +1,5 @@
-"""Command palette commands: "sync: run now", "sync: stop", "account: reconnect" (Textual's own
-commands add "Theme", "Keys", "Quit", ...)."""
+"""Command palette commands: "sync: run now", "sync: stop", "review: to review", "account:
+reconnect" (Textual's own commands add "Theme", "Keys", "Quit", ...)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,13 @@ def available(app: CalsyncApp) -> list[tuple[str, object, str]]:
                 "sync: stop",
                 partial(app.confirm_stop, current),
                 "Stop syncing this account (nothing is deleted)",
+            )
+        )
+        out.append(
+            (
+                "review: to review",
+                partial(app.open_review, current),
+                "Items a sync left for you: pick the person or deal, or dismiss",
             )
         )
     for account in app.store.accounts("previously_synced"):

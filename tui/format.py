@@ -26,6 +26,7 @@ KIND_STYLE = {
     "delete": "red",
     "skip": "dim",
     "conflict": "magenta",
+    "pair": "green",
     "guard": "bold red",
     "error": "bold red",
     "progress": "dim",

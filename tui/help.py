@@ -26,6 +26,9 @@ Keeps one Google Calendar and your Pipedrive activities in sync, like Pipedrive'
   and the sync window.
 - **Preview**: what the first sync will create, update and delete on each side.
 - **Sync log**: every change as it happens; stopping never deletes anything.
+- **To review**: what a sync left for you: a meeting that may be a duplicate, a guest
+  with several open deals, guests who are no Pipedrive person. Pick the person or deal,
+  or dismiss.
 
 Times are shown in the synced calendar's time zone (named on each screen).
 
@@ -40,7 +43,9 @@ Times are shown in the synced calendar's time zone (named on each screen).
 | `f` | follow / pause scrolling (Sync log) |
 | `c` | conflicts, both versions (Sync log) |
 | `o` | sync options (Sync log) |
-| `x` | stop syncing (Sync log) |
+| `x` | stop syncing (Sync log); dismiss (To review) |
+| `v` | to review (Sync log) |
+| `p` | pick the person or deal (To review) |
 | `escape` | back |
 | `ctrl+q` | quit (stops syncing and the sandbox) |
 """

@@ -41,6 +41,7 @@ COSTS = {
     "delete": 3,
     "search": 20,
     "users/me": 2,
+    "users": 2,
     "activityTypes": 2,
 }
 

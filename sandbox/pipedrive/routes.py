@@ -312,6 +312,17 @@ async def users_me(request: Request, state: PipedriveState) -> dict:
     return _ok(state.me())
 
 
+@endpoint("users")
+async def list_users(request: Request, state: PipedriveState) -> dict:
+    """`GET /v1/users`: the company's users (Pipedrive's v1 shape, the fields calsync reads)."""
+    return _ok(
+        [
+            {"id": u["id"], "name": u["name"], "email": u["email"], "active_flag": True}
+            for u in state.users.values()
+        ]
+    )
+
+
 @endpoint("activityTypes")
 async def activity_types(request: Request, state: PipedriveState) -> dict:
     return _ok([dict(t) for t in state.activity_types])
@@ -343,6 +354,7 @@ routes = [
     Route("/api/v2/deals/{id}", delete_deal, methods=["DELETE"]),
     Route("/api/v2/itemSearch", item_search, methods=["GET"]),
     *(Route(f"{base}/users/me", users_me, methods=["GET"]) for base in ("/api/v1", "/v1")),
+    *(Route(f"{base}/users", list_users, methods=["GET"]) for base in ("/api/v1", "/v1")),
     *(
         Route(f"{base}/activityTypes", activity_types, methods=["GET"])
         for base in ("/api/v1", "/v1")

@@ -49,6 +49,7 @@ async def test_options_set_and_read_back(env):
         "calendar": other["id"], "sync_type": "one-way", "save_as": "call",
         "push_types": ["call", "task"], "private": "busy", "linked_contacts": True,
         "window_past_days": 7, "window_future_days": 90, "import_blocks": ["focus-time"],
+        "create_persons": False,
     }  # fmt: skip
     assert account.options.to_json() == expected
     assert account.extra.calendar_tz == other.get("timeZone", "UTC")

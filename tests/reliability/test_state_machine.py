@@ -52,6 +52,7 @@ ORG = "Orgname Secretco"
 DEAL = "Dealtitle Hushhush"
 CRM_SECRETS = (PERSON["name"], PERSON["email"], PERSON["phone"], ORG, DEAL, BLOCK_MARK)
 KEY = re.compile(r"^K\d+")
+GUEST = "gustav@client.example"
 FIGURES = {"examples": 0, "steps": 0, "syncs": 0, "faults": {}}
 
 
@@ -74,6 +75,10 @@ class SyncMachine(RuleBasedStateMachine):
                                     "phones": [{"value": PERSON["phone"], "primary": True}]})  # fmt: skip
         deal = crm.create_deal({"title": DEAL, "org_id": org["id"]})
         self.crm = {"person_id": person["id"], "org_id": org["id"], "deal_id": deal["id"]}
+        # A client who is invited on Google: matched to the activity's participants.
+        self.guest_id = crm.create_person({"name": "Gustav Guest",
+                                           "emails": [{"value": GUEST, "primary": True}]})["id"]  # fmt: skip
+        self.guest_events: set[str] = set()  # events made with the guest, in two-way
         self.n = 0  # unique keys, edit numbers and time slots
         self.deleted: set[tuple[str, object]] = set()
         self.faulty = False
@@ -145,6 +150,32 @@ class SyncMachine(RuleBasedStateMachine):
         event = self.run(self.env.g_insert(body))
         if self.options.sync_type == "one-way":
             self.google_only.add(event["summary"])
+
+    @rule()
+    def g_create_with_guest(self):
+        n = self.next()
+        body = {"summary": f"K{n}", **timed(self.slot(n), 45), "attendees": [{"email": GUEST}]}
+        event = self.run(self.env.g_insert(body))
+        if self.options.sync_type == "one-way":
+            self.google_only.add(event["summary"])
+        else:
+            self.guest_events.add(event["id"])
+
+    @rule()
+    def same_meeting_on_both_sides(self):
+        """A meeting made on both sides by hand (no markers), then a full reconcile: paired,
+        one event and one activity, never copied."""
+        n = self.next()
+        title, start = f"K{n}", self.slot(n)
+        self.run(self.env.g_insert({"summary": title, **timed(start, 60)}))
+        self.run(self.env.p_create(subject=f" k{n} ", type="meeting",
+                                   due_date=start.date().isoformat(),
+                                   due_time=start.strftime("%H:%M"), duration="01:00"))  # fmt: skip
+        self._sync_and_check(full=True)
+        same = re.compile(rf"^\s*k{n}\s*$", re.IGNORECASE)
+        events = [e for e in self.events() if same.match(e.get("summary") or "")]
+        acts = [a for a in self.acts() if same.match(a.get("subject") or "")]
+        assert len(events) == 1 and len(acts) == 1, (events, acts)
 
     def _pick(self, data, items):
         return data.draw(st.sampled_from(sorted(items, key=lambda i: str(i["id"]))))
@@ -428,7 +459,7 @@ class SyncMachine(RuleBasedStateMachine):
             env.sandbox.faults.rng.seed(self.n)
             self.run(env.faults(target="all", rate=0.2, kinds=list(KINDS), retry_after=0,
                                 latency_ms=1))  # fmt: skip
-            self._sync()
+            self._sync(full)
             self.run(env.clear_faults())
             self.faulty = False
             self._always()
@@ -491,6 +522,11 @@ class SyncMachine(RuleBasedStateMachine):
         events, acts = self.events(), self.acts()
         self._pairs_agree(events, acts)
         self._nothing_excluded_synced(events, acts)
+        # An activity made from an event with the guest has the guest's person.
+        for act in acts:
+            if marker_google_id(act["note"]) in self.guest_events and not act["private"]:
+                people = [p["person_id"] for p in act.get("participants") or ()]
+                assert self.guest_id in people, act
         # With linked contacts off, nothing of a person, organization or deal is on Google.
         if not self.options.linked_contacts:
             for event in events:

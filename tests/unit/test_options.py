@@ -22,6 +22,7 @@ def test_defaults_and_json_keys():
         "window_past_days": 30,
         "window_future_days": 365,
         "import_blocks": [],
+        "create_persons": False,
     }
     assert tuple(o.to_json()) == JSON_KEYS
 

@@ -634,7 +634,7 @@ def test_plan_order_counts_and_determinism():
     assert pl.counts() == {
         "google": {"create": 1, "update": 1, "delete": 0},
         "pipedrive": {"create": 1, "update": 0, "delete": 1},
-        "other": {"conflict": 0, "skip": 0},
+        "other": {"conflict": 0, "skip": 0, "pair": 0},
     }
     assert run(**args) == pl
     assert len(pl) == 4 and list(pl) == list(pl.actions) and len(pl.writes()) == 4

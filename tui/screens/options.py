@@ -60,6 +60,7 @@ ERROR_BESIDE = {
     "push_types": "push-types-error",
     "private": "private-error",
     "linked_contacts": "form-error",
+    "create_persons": "form-error",
     "import_blocks": "form-error",
     "window_past_days": "window-error",
     "window_future_days": "window-error",
@@ -148,6 +149,13 @@ class OptionsScreen(Screen):
                     yield Switch(value=o.linked_contacts, id="linked-contacts")
                     yield Static(
                         "Add the linked person, organization and deal to calendar events",
+                        classes="note",
+                    )
+                yield Label("Unknown guests", classes="field")
+                with Horizontal(classes="switch-row"):
+                    yield Switch(value=o.create_persons, id="create-persons")
+                    yield Static(
+                        "Create a Pipedrive person for each guest who is not one yet",
                         classes="note",
                     )
                 yield Label("Sync window", classes="field")
@@ -336,6 +344,7 @@ class OptionsScreen(Screen):
             if private and private.id
             else account.options.private,
             "linked_contacts": self.query_one("#linked-contacts", Switch).value,
+            "create_persons": self.query_one("#create-persons", Switch).value,
             "import_blocks": [
                 k for k in IMPORT_BLOCKS if self.query_one(f"#import-{k}", Switch).value
             ],

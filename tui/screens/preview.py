@@ -158,10 +158,18 @@ class PreviewScreen(Screen):
             notes.append(
                 f"[b red]The mass-deletion guard would hold this sync:[/] {escape(reason)}"
             )
+        paired = sum(n for (k, _), n in counts.items() if k == "pair")
+        if paired:
+            notes.append(
+                f"{plural(paired, 'meeting')} already on both sides will be paired "
+                "(linked, not copied)."
+            )
         skipped = sum(n for (k, _), n in counts.items() if k == "skip")
         if skipped:
             notes.append(f"{plural(skipped, 'item')} will be skipped (see Why).")
-        if not any(counts[(k, s)] for k in ("create", "update", "delete") for s, _ in SIDES):
+        if not paired and not any(
+            counts[(k, s)] for k in ("create", "update", "delete") for s, _ in SIDES
+        ):
             notes.append("Nothing to do: both sides already agree.")
         self.query_one("#plan-note", Static).update("\n".join(notes))
         items = self.query_one("#items", DataTable)

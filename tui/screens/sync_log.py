@@ -72,6 +72,14 @@ class SyncLogScreen(Screen):
         Binding(
             "r", "runs", "Runs", id="runs", show=False, tooltip="Each run, why, and Undo this run"
         ),
+        Binding(
+            "v",
+            "review",
+            "To review",
+            id="review",
+            show=False,
+            tooltip="Items a sync left for you: pick the person or deal, or dismiss",
+        ),
     ]
 
     def __init__(self, account_id: str) -> None:
@@ -240,6 +248,9 @@ class SyncLogScreen(Screen):
         from .runs import RunsScreen
 
         self.app.push_screen(RunsScreen(self.account_id))
+
+    def action_review(self) -> None:
+        self.app.open_review(self.account_id)
 
     def action_stop(self) -> None:
         self.app.confirm_stop(self.account_id)
